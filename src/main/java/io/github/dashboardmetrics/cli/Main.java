@@ -1,0 +1,33 @@
+package io.github.dashboardmetrics.cli;
+
+import io.github.dashboardmetrics.source.PreflightException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code bin/dashboard-metrics} and of the job jar under {@code flink run}. */
+@Command(name = "dashboard-metrics", mixinStandardHelpOptions = true, version = "dashboard-metrics 0.1.0",
+        description = "Exact, continuously updated Unstract dashboard rollups from a PostgreSQL change stream.",
+        subcommands = {RunCommand.class})
+public class Main implements Runnable {
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code (2 for bad usage or configuration). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException || e instanceof PreflightException) {
+                commandLine.getErr().println("dashboard-metrics: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

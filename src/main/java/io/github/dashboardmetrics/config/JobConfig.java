@@ -1,0 +1,47 @@
+package io.github.dashboardmetrics.config;
+
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything {@code run} needs, validated once up front. Built by the command line; the password
+ * fields of the targets come from the environment only.
+ */
+public record JobConfig(
+        DatabaseTarget source,
+        DatabaseTarget rollup,
+        String slot,
+        String publication,
+        Startup startup,
+        Path stateDir,
+        String fromSavepoint,
+        long flushIntervalMs,
+        long checkpointIntervalMs,
+        RetentionPolicy retention,
+        int parallelism,
+        int webPort) {
+
+    public JobConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(rollup, "rollup");
+        DatabaseTarget.requireIdentifier(slot, "--slot");
+        DatabaseTarget.requireIdentifier(publication, "--publication");
+        Objects.requireNonNull(startup, "startup");
+        Objects.requireNonNull(stateDir, "state dir");
+        require(flushIntervalMs > 0, "--flush-interval-ms must be > 0");
+        require(checkpointIntervalMs >= 100, "--checkpoint-interval-ms must be >= 100");
+        require(parallelism >= 1, "--parallelism must be >= 1");
+        require(webPort >= 0 && webPort <= 65535, "--web-port must be a port number (0 = any free port)");
+        if (!slot.equals(slot.toLowerCase(java.util.Locale.ROOT))) {
+            throw new IllegalArgumentException("--slot must be lower case (PostgreSQL slot names are), got: " + slot);
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.github.dashboardmetrics.metric;
+
+/**
+ * A signed change to one metric of one organisation at one instant: the bucket totals that hold
+ * {@code eventTimeMs} gain {@code value} and {@code count} (both negative for a retraction).
+ */
+public class MetricDelta {
+    public long orgId;
+    public Metric metric;
+    public long eventTimeMs;
+    public double value;
+    public int count;
+    /** Commit time of the source change behind this delta (epoch millis), for freshness. */
+    public long sourceTsMs;
+
+    public MetricDelta() {}
+
+    public MetricDelta(long orgId, Metric metric, long eventTimeMs, double value, int count, long sourceTsMs) {
+        this.orgId = orgId;
+        this.metric = metric;
+        this.eventTimeMs = eventTimeMs;
+        this.value = value;
+        this.count = count;
+        this.sourceTsMs = sourceTsMs;
+    }
+
+    /** Rollup key: one organisation's one metric. */
+    public String rollupKey() {
+        return orgId + "|" + metric.ordinal();
+    }
+
+    @Override
+    public String toString() {
+        return "MetricDelta{org=" + orgId + ", " + metric.metricName() + ", t=" + eventTimeMs + ", value=" + value
+                + ", count=" + count + "}";
+    }
+}

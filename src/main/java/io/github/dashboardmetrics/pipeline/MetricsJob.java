@@ -1,0 +1,72 @@
+package io.github.dashboardmetrics.pipeline;
+
+import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.sink.RollupSinks;
+import io.github.dashboardmetrics.source.CdcSourceFactory;
+import io.github.dashboardmetrics.source.SourcePreflight;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Assembles the whole job: preflight, CDC source, pipeline, JDBC sinks, checkpointing. */
+public final class MetricsJob {
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsJob.class);
+    public static final String JOB_NAME = "dashboard-metrics";
+
+    private MetricsJob() {}
+
+    /** Flink settings of the job: checkpointing under the state dir, restart strategy, no Kryo. */
+    public static Configuration flinkConfiguration(JobConfig config) {
+        Configuration conf = new Configuration();
+        Path checkpoints = config.stateDir().toAbsolutePath().resolve("checkpoints");
+        Path savepoints = config.stateDir().toAbsolutePath().resolve("savepoints");
+        conf.setString("execution.checkpointing.interval", config.checkpointIntervalMs() + " ms");
+        conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+        conf.setString("execution.checkpointing.num-retained", "2");
+        conf.setString("state.checkpoints.dir", checkpoints.toUri().toString());
+        conf.setString("state.savepoints.dir", savepoints.toUri().toString());
+        conf.setString("restart-strategy.type", "exponential-delay");
+        conf.setString("restart-strategy.exponential-delay.initial-backoff", "1 s");
+        conf.setString("restart-strategy.exponential-delay.max-backoff", "1 min");
+        conf.setString("pipeline.generic-types", "false");
+        conf.setString("parallelism.default", Integer.toString(config.parallelism()));
+        conf.setString("rest.port", Integer.toString(config.webPort()));
+        conf.setString("rest.address", "localhost");
+        conf.setString("rest.bind-address", "localhost");
+        Optional<String> restoreFrom = config.fromSavepoint() != null
+                ? Optional.of(config.fromSavepoint())
+                : CheckpointLocator.latestCompleted(checkpoints).map(p -> p.toUri().toString());
+        restoreFrom.ifPresent(path -> {
+            LOG.info("Resuming from {}", path);
+            conf.setString("execution.savepoint.path", path);
+        });
+        return conf;
+    }
+
+    /** Whether a run with this configuration restores state (a checkpoint or a given savepoint). */
+    public static boolean resumes(Configuration conf) {
+        return conf.getString("execution.savepoint.path", null) != null;
+    }
+
+    /** Adds the job's operators to {@code env}; checks the databases first. */
+    public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
+        CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
+                config.publication(), config.startup(), checked.capturedTables());
+        DataStream<String> messages = env
+                .fromSource(CdcSourceFactory.create(sourceSettings), WatermarkStrategy.noWatermarks(),
+                        "PostgreSQL change stream (" + config.slot() + ")")
+                .uid("postgres-cdc-source")
+                .setParallelism(1);
+        DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(messages,
+                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
+        RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), checked.rollupBesideOrganization(),
+                1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+    }
+}

@@ -1,0 +1,42 @@
+package io.github.dashboardmetrics.source;
+
+import io.github.dashboardmetrics.change.RowChange;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stateless: Debezium JSON in, {@link RowChange} out. Messages that are not row changes of a
+ * captured table are skipped; unreadable ones are logged with their reason and counted
+ * ({@code badChangeEvents}), and never stop the job.
+ */
+public class DecodeChanges extends ProcessFunction<String, RowChange> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(DecodeChanges.class);
+    private static final int MAX_LOGGED_PAYLOAD = 2_000;
+
+    private final DebeziumDecoder decoder = new DebeziumDecoder();
+    private transient Counter badEvents;
+
+    @Override
+    public void open(Configuration parameters) {
+        badEvents = getRuntimeContext().getMetricGroup().counter("badChangeEvents");
+    }
+
+    @Override
+    public void processElement(String message, Context ctx, Collector<RowChange> out) {
+        try {
+            RowChange change = decoder.decode(message);
+            if (change != null) {
+                out.collect(change);
+            }
+        } catch (BadChangeEvent e) {
+            badEvents.inc();
+            String shown = message.length() > MAX_LOGGED_PAYLOAD ? message.substring(0, MAX_LOGGED_PAYLOAD) + "..." : message;
+            LOG.warn("Skipping unreadable change event ({}): {}", e.getMessage(), shown);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.github.dashboardmetrics.source;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.rollup.Granularity;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Checks the databases before the job starts, so bad configuration fails fast with one clear
+ * message instead of a job that restarts forever: connectivity, wal_level, the REPLICATION
+ * privilege, the captured and rollup tables, and the publication (created or completed when
+ * missing, with the missing privilege named when that is not allowed).
+ */
+public final class SourcePreflight {
+    /** What the checks found, for the job to use. */
+    public record Result(List<String> capturedTables, boolean rollupBesideOrganization) {}
+
+    private SourcePreflight() {}
+
+    public static Result check(DatabaseTarget source, DatabaseTarget rollup, String publication) {
+        DatabaseTarget.requireIdentifier(publication, "publication name");
+        List<String> captured;
+        try (Connection c = source.connect()) {
+            requireSetting(c, "wal_level", "logical",
+                    "set wal_level = logical in postgresql.conf and restart PostgreSQL");
+            requireReplicationPrivilege(c, source.user());
+            captured = capturedTables(c, source.schema());
+            ensurePublication(c, source.schema(), publication, captured);
+        } catch (SQLException e) {
+            throw new PreflightException("cannot use source database " + source.jdbcUrl() + " as " + source.user()
+                    + ": " + e.getMessage(), e);
+        }
+        boolean beside;
+        try (Connection c = rollup.connect()) {
+            Set<String> tables = tablesIn(c, rollup.schema());
+            for (Granularity g : Granularity.values()) {
+                if (!tables.contains(g.table())) {
+                    throw new PreflightException("rollup table " + rollup.schema() + "." + g.table() + " is missing in "
+                            + rollup.jdbcUrl() + " (create it with Unstract's dashboard_metrics migrations)");
+                }
+            }
+            beside = tables.contains("organization");
+        } catch (SQLException e) {
+            throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user()
+                    + ": " + e.getMessage(), e);
+        }
+        return new Result(captured, beside);
+    }
+
+    private static void requireSetting(Connection c, String name, String expected, String fix) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW " + name)) {
+            rs.next();
+            String actual = rs.getString(1);
+            if (!expected.equalsIgnoreCase(actual)) {
+                throw new PreflightException(name + " is '" + actual + "', must be '" + expected + "': " + fix);
+            }
+        }
+    }
+
+    private static void requireReplicationPrivilege(Connection c, String user) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    throw new PreflightException("role " + user + " lacks the REPLICATION privilege needed for a "
+                            + "logical replication slot: ALTER ROLE " + user + " WITH REPLICATION");
+                }
+            }
+        }
+    }
+
+    private static List<String> capturedTables(Connection c, String schema) throws SQLException {
+        Set<String> present = tablesIn(c, schema);
+        List<String> captured = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String t : CapturedTables.required()) {
+            (present.contains(t) ? captured : missing).add(t);
+        }
+        if (!missing.isEmpty()) {
+            throw new PreflightException("source tables missing in schema " + schema + ": " + String.join(", ", missing)
+                    + " (is --db-schema right?)");
+        }
+        for (String t : CapturedTables.optional()) {
+            if (present.contains(t)) {
+                captured.add(t);
+            }
+        }
+        for (String t : captured) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?, 'SELECT')")) {
+                ps.setString(1, "\"" + schema + "\".\"" + t + "\"");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new PreflightException("no SELECT privilege on " + schema + "." + t
+                                + ": GRANT SELECT ON " + schema + "." + t + " TO <job role>");
+                    }
+                }
+            }
+        }
+        return captured;
+    }
+
+    static Set<String> tablesIn(Connection c, String schema) throws SQLException {
+        Set<String> names = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** Creates the publication, or adds the captured tables it lacks. */
+    private static void ensurePublication(Connection c, String schema, String publication, List<String> captured)
+            throws SQLException {
+        Set<String> published = new TreeSet<>();
+        boolean exists;
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next();
+            }
+        }
+        if (exists) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT tablename FROM pg_publication_tables WHERE pubname = ? AND schemaname = ?")) {
+                ps.setString(1, publication);
+                ps.setString(2, schema);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        published.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        List<String> toAdd = new ArrayList<>();
+        for (String t : captured) {
+            if (!published.contains(t)) {
+                toAdd.add("\"" + schema + "\".\"" + t + "\"");
+            }
+        }
+        if (toAdd.isEmpty()) {
+            return;
+        }
+        String sql = exists
+                ? "ALTER PUBLICATION \"" + publication + "\" ADD TABLE " + String.join(", ", toAdd)
+                : "CREATE PUBLICATION \"" + publication + "\" FOR TABLE " + String.join(", ", toAdd);
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new PreflightException("publication " + publication + " is missing or incomplete and this role cannot "
+                    + (exists ? "alter" : "create") + " it (" + e.getMessage().split("\n", 2)[0] + "). It needs the "
+                    + "CREATE privilege on the database and ownership of the tables; or have an administrator run: "
+                    + sql, e);
+        }
+    }
+}
