@@ -3,7 +3,6 @@ package io.github.dashboardmetrics.cli;
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
-import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -86,8 +85,8 @@ public class RunCommand implements Callable<Integer> {
         boolean resuming = MetricsJob.resumes(conf);
         StreamExecutionEnvironment env = environment(conf);
         MetricsJob.build(env, config);
-        if (!resuming && config.startup() == Startup.INITIAL && !keepExistingRollups) {
-            long removed = RollupReset.clearAll(config.rollup());
+        long removed = MetricsJob.resetRollupsIfFresh(config, conf, keepExistingRollups);
+        if (removed > 0) {
             System.out.println("Fresh start from a snapshot: removed " + removed + " existing rollup rows.");
         }
         System.out.println(resuming

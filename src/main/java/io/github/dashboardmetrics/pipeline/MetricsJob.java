@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.RollupSinks;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.SourcePreflight;
@@ -52,6 +53,22 @@ public final class MetricsJob {
     /** Whether a run with this configuration restores state (a checkpoint or a given savepoint). */
     public static boolean resumes(Configuration conf) {
         return conf.getString("execution.savepoint.path", null) != null;
+    }
+
+    /**
+     * On a fresh start from a snapshot, empties the rollup tables first (unless asked to keep
+     * them): rows the job will not rewrite, such as the Celery task's rows for buckets with no
+     * source rows left, would otherwise stay. Returns the number of rows removed.
+     */
+    public static long resetRollupsIfFresh(JobConfig config, Configuration conf, boolean keepExisting)
+            throws java.sql.SQLException {
+        if (resumes(conf) || config.startup() != io.github.dashboardmetrics.source.CdcSourceFactory.Startup.INITIAL
+                || keepExisting) {
+            return 0;
+        }
+        long removed = RollupReset.clearAll(config.rollup());
+        LOG.info("Fresh start from a snapshot: removed {} existing rollup rows", removed);
+        return removed;
     }
 
     /** Adds the job's operators to {@code env}; checks the databases first. */

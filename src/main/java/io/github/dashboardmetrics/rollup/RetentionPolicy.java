@@ -7,7 +7,11 @@ import java.io.Serializable;
  * state nor written: Unstract's own cleanup (or the table's readers) no longer look at them.
  */
 public record RetentionPolicy(int hourlyDays, int dailyDays, int monthlyDays) implements Serializable {
-    public static final RetentionPolicy DEFAULT = new RetentionPolicy(30, 365, 0);
+    public static final int DEFAULT_HOURLY_DAYS = 30;
+    public static final int DEFAULT_DAILY_DAYS = 365;
+    public static final int DEFAULT_MONTHLY_DAYS = 0;
+    public static final RetentionPolicy DEFAULT =
+            new RetentionPolicy(DEFAULT_HOURLY_DAYS, DEFAULT_DAILY_DAYS, DEFAULT_MONTHLY_DAYS);
 
     public RetentionPolicy {
         if (hourlyDays < 0 || dailyDays < 0 || monthlyDays < 0) {

@@ -1,0 +1,109 @@
+package io.github.dashboardmetrics.cli;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.verify.RollupVerifier;
+import io.github.dashboardmetrics.verify.VerifyReport;
+import io.github.dashboardmetrics.verify.VerifyScope;
+import java.io.PrintWriter;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code verify}: recompute the rollups from the source tables and diff them with the rollup tables. */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {
+            "Recomputes the dashboard metrics from Unstract's source tables and compares them with "
+                    + "event_metrics_hourly, event_metrics_daily and event_metrics_monthly "
+                    + "(values with a relative tolerance of 1e-9, counts and types exactly).",
+            "Buckets older than a tier's retention, and the oldest retained bucket, are not compared.",
+            "Meaningful when the job has caught up with the source. "
+                    + "Exit code: 0 equal, 1 differences found, 2 usage or database error."})
+public class VerifyCommand implements Callable<Integer> {
+    static final int EXIT_EQUAL = 0;
+    static final int EXIT_DIFFERENT = 1;
+    static final int EXIT_ERROR = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DatabaseOptions db;
+
+    @Option(names = "--org", paramLabel = "ID",
+            description = "Only this organisation (organization.id). Default: all.")
+    Long org;
+
+    @Option(names = "--from", paramLabel = "DATE",
+            description = "First UTC day to compare, yyyy-MM-dd (months overlapping the range are compared).")
+    LocalDate from;
+
+    @Option(names = "--to", paramLabel = "DATE", description = "Last UTC day to compare, yyyy-MM-dd, inclusive.")
+    LocalDate to;
+
+    @Option(names = "--hourly-retention-days", paramLabel = "DAYS",
+            defaultValue = "" + VerifyScope.DEFAULT_HOURLY_RETENTION_DAYS,
+            description = "Days of hourly buckets the job keeps (0 = unlimited). Default: ${DEFAULT-VALUE}.")
+    int hourlyRetentionDays;
+
+    @Option(names = "--daily-retention-days", paramLabel = "DAYS",
+            defaultValue = "" + VerifyScope.DEFAULT_DAILY_RETENTION_DAYS,
+            description = "Days of daily buckets the job keeps (0 = unlimited). Default: ${DEFAULT-VALUE}.")
+    int dailyRetentionDays;
+
+    @Option(names = "--monthly-retention-days", paramLabel = "DAYS",
+            defaultValue = "" + VerifyScope.DEFAULT_MONTHLY_RETENTION_DAYS,
+            description = "Days of monthly buckets the job keeps (0 = unlimited). Default: ${DEFAULT-VALUE}.")
+    int monthlyRetentionDays;
+
+    @Option(names = "--max-differences", paramLabel = "N", defaultValue = "20",
+            description = "How many differences to print. Default: ${DEFAULT-VALUE}.")
+    int maxDifferences;
+
+    @Override
+    public Integer call() {
+        VerifyScope scope = scope();
+        DatabaseTarget source;
+        DatabaseTarget rollup;
+        try {
+            source = db.source();
+            rollup = db.rollup();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            VerifyReport report = RollupVerifier.verify(source, rollup, scope);
+            out.println(report.summary(maxDifferences));
+            out.flush();
+            return report.isEqual() ? EXIT_EQUAL : EXIT_DIFFERENT;
+        } catch (SQLException e) {
+            err.println("verify: database error: " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim());
+            err.flush();
+            return EXIT_ERROR;
+        }
+    }
+
+    /** The options as a scope; invalid combinations are usage errors (message, usage, exit 2). */
+    private VerifyScope scope() {
+        if (from != null && to != null && from.isAfter(to)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--from " + from + " is after --to " + to + ": the day range is empty");
+        }
+        if (hourlyRetentionDays < 0 || dailyRetentionDays < 0 || monthlyRetentionDays < 0) {
+            throw new ParameterException(spec.commandLine(), "retention days must be >= 0 (0 = unlimited)");
+        }
+        if (maxDifferences < 0) {
+            throw new ParameterException(spec.commandLine(), "--max-differences must be >= 0");
+        }
+        return new VerifyScope(org, from, to, hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays,
+                Instant.now());
+    }
+}

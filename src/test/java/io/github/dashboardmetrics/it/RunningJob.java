@@ -1,0 +1,45 @@
+package io.github.dashboardmetrics.it;
+
+import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.pipeline.MetricsJob;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The real job (CDC source, pipeline, JDBC sinks) running on a local Flink mini cluster inside the
+ * test JVM, started the way {@code run} starts it: resuming from the newest retained checkpoint
+ * under the state dir when there is one.
+ */
+final class RunningJob implements AutoCloseable {
+    private final JobClient client;
+    final boolean resumed;
+
+    private RunningJob(JobClient client, boolean resumed) {
+        this.client = client;
+        this.resumed = resumed;
+    }
+
+    static RunningJob start(JobConfig config) throws Exception {
+        Configuration conf = MetricsJob.flinkConfiguration(config);
+        conf.setString("rest.port", "0");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        MetricsJob.build(env, config);
+        MetricsJob.resetRollupsIfFresh(config, conf, false);
+        return new RunningJob(env.executeAsync(MetricsJob.JOB_NAME), MetricsJob.resumes(conf));
+    }
+
+    JobStatus status() throws Exception {
+        return client.getJobStatus().get();
+    }
+
+    /** Stops the job abruptly (no savepoint): what a crash leaves behind is the last retained checkpoint. */
+    @Override
+    public void close() throws Exception {
+        JobStatus s = status();
+        if (!s.isGloballyTerminalState()) {
+            client.cancel().get();
+        }
+    }
+}
