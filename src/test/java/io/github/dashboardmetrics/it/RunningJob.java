@@ -37,9 +37,13 @@ final class RunningJob implements AutoCloseable {
     /** Stops the job abruptly (no savepoint): what a crash leaves behind is the last retained checkpoint. */
     @Override
     public void close() throws Exception {
-        JobStatus s = status();
-        if (!s.isGloballyTerminalState()) {
-            client.cancel().get();
+        client.cancel().get();
+        try {
+            // Returns once the job has stopped (and its mini cluster with it); a cancelled job
+            // reports its cancellation as an exception.
+            client.getJobExecutionResult().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException expected) {
+            // cancelled
         }
     }
 }
