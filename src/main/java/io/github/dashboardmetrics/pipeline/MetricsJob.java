@@ -30,8 +30,8 @@ public final class MetricsJob {
         conf.setString("execution.checkpointing.interval", config.checkpointIntervalMs() + " ms");
         conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         conf.setString("execution.checkpointing.num-retained", "2");
-        conf.setString("state.checkpoints.dir", checkpoints.toUri().toString());
-        conf.setString("state.savepoints.dir", savepoints.toUri().toString());
+        conf.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+        conf.setString("execution.checkpointing.savepoint-dir", savepoints.toUri().toString());
         conf.setString("restart-strategy.type", "exponential-delay");
         conf.setString("restart-strategy.exponential-delay.initial-backoff", "1 s");
         conf.setString("restart-strategy.exponential-delay.max-backoff", "1 min");
