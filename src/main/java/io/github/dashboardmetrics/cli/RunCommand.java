@@ -92,7 +92,7 @@ public class RunCommand implements Callable<Integer> {
         System.out.println(resuming
                 ? "Resuming from " + conf.getString("execution.savepoint.path", "")
                 : "Starting fresh (" + startup + ")");
-        if (env instanceof LocalStreamEnvironment) {
+        if (env instanceof LocalStreamEnvironment && webPort != 0) {
             System.out.println("Flink web UI: http://localhost:" + webPort);
         }
         env.execute(MetricsJob.JOB_NAME);
