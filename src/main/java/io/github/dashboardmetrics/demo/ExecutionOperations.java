@@ -132,17 +132,17 @@ final class ExecutionOperations implements OperationGroup {
      */
     private UUID pipelineIdFor(Workflow workflow) {
         double roll = random.unit();
-        if (roll < 0.35) {
+        if (roll < 0.30) {
             List<Pipeline> etlOrTask = model.pipelines.matching(p -> p.type.equals("ETL") || p.type.equals("TASK"));
             return pickPreferringWorkflow(etlOrTask, p -> p.workflowId, p -> p.id, workflow);
         }
-        if (roll < 0.55) {
+        if (roll < 0.60) {
             return pickPreferringWorkflow(model.apiDeployments.values(), d -> d.workflowId, d -> d.id, workflow);
         }
-        if (roll < 0.60) {
+        if (roll < 0.65) {
             return model.pipelines.isEmpty() ? null : model.pipelines.pick(random).id;
         }
-        if (roll < 0.65) {
+        if (roll < 0.70) {
             return random.uuid();
         }
         return null;

@@ -167,11 +167,6 @@ final class WorkloadModel {
         return organizations.get(id);
     }
 
-    /** The organisation whose current identifier is {@code identifier}, or null. */
-    Organization organizationHolding(String identifier) {
-        return organizationByIdentifier.get(identifier);
-    }
-
     boolean isIdentifierTaken(String identifier) {
         return organizationByIdentifier.containsKey(identifier) || releasedIdentifiers.contains(identifier);
     }

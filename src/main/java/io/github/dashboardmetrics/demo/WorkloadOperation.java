@@ -46,7 +46,7 @@ public enum WorkloadOperation {
     /** Pages, organisation string or run_id of a page_usage row changes. */
     REVISE_PAGE_USAGE(true, 3),
     /** An approved review goes back to pending or to rejected. */
-    UNAPPROVE_REVIEW(true, 2),
+    UNAPPROVE_REVIEW(true, 1),
     /** modified_at (and other unread columns) change, nothing a metric reads. */
     TOUCH_UNREAD_COLUMNS(true, 5),
     // ---- tricky: deletes of facts ---------------------------------------------------------------
@@ -55,7 +55,7 @@ public enum WorkloadOperation {
     DELETE_FILE_EXECUTION(true, 3),
     /** A workflow_execution and all its file executions. */
     DELETE_EXECUTION(true, 3),
-    DELETE_REVIEW(true, 2),
+    DELETE_REVIEW(true, 1),
     // ---- tricky: re-parenting and dimension changes ---------------------------------------------
     /** workflow_execution.workflow_id moves to another workflow (maybe of another org) or NULL. */
     REPARENT_EXECUTION(true, 4),
@@ -81,8 +81,8 @@ public enum WorkloadOperation {
     EXECUTION_BEFORE_WORKFLOW(true, 2),
     // ---- tricky: deletes of dimensions ----------------------------------------------------------
     /** Executions keep pointing at the deleted pipeline's id. */
-    DELETE_PIPELINE(true, 2),
-    DELETE_API_DEPLOYMENT(true, 2),
+    DELETE_PIPELINE(true, 1),
+    DELETE_API_DEPLOYMENT(true, 1),
     /** Django-style cascade in one transaction: pipelines, deployments, executions and files (or executions' workflow_id set NULL). */
     DELETE_WORKFLOW(true, 1),
     /** Only an organisation nothing ever referred to (a sign-up that never used the product). */
