@@ -16,27 +16,41 @@ import org.apache.flink.util.Collector;
  * <p>Replays are harmless: a change whose WAL position is not after the last one applied to the
  * row is dropped (Debezium redelivers at least once), and a change whose projected image equals
  * the current one (a duplicate, or an update of columns no metric reads) emits nothing.
+ *
+ * <p>Snapshot reads (op {@code r}) are compared with every change applied before, but streamed
+ * changes only with the streamed ones. Debezium stamps all snapshot reads with the position of
+ * the snapshot (the slot's consistent point), and a transaction that was open at that point is
+ * streamed afterwards with change positions <em>before</em> it, although the snapshot does not
+ * contain it: comparing it with the snapshot's position would drop a real change. Streamed
+ * changes of one row are ordered by their positions (the row lock orders the transactions), so
+ * comparing them among themselves still drops every redelivered one.
  */
 public class RowNormaliser extends KeyedProcessFunction<String, RowChange, WeightedRow> {
     private static final long serialVersionUID = 1L;
 
+    /** Below every WAL position: nothing (of that kind) applied to the row yet. */
+    private static final long NO_POSITION = -1L;
+
     private transient ValueState<SourceRow> current;
+    /** Highest position of any change applied to the row, snapshot reads included. */
     private transient ValueState<Long> lastLsn;
+    /**
+     * Highest position of a streamed change applied to the row, or {@link #NO_POSITION}; absent
+     * in state written before it existed, where {@link #lastLsn} stands in for it.
+     */
+    private transient ValueState<Long> lastStreamedLsn;
 
     @Override
     public void open(Configuration parameters) {
         current = getRuntimeContext().getState(new ValueStateDescriptor<>("current", TypeInformation.of(SourceRow.class)));
         lastLsn = getRuntimeContext().getState(new ValueStateDescriptor<>("last-lsn", Types.LONG));
+        lastStreamedLsn = getRuntimeContext().getState(new ValueStateDescriptor<>("last-streamed-lsn", Types.LONG));
     }
 
     @Override
     public void processElement(RowChange change, Context ctx, Collector<WeightedRow> out) throws Exception {
-        if (change.lsn >= 0) {
-            Long last = lastLsn.value();
-            if (last != null && change.lsn <= last) {
-                return; // already applied: a redelivered or stale event
-            }
-            lastLsn.update(change.lsn);
+        if (change.lsn >= 0 && !advancesPosition(change)) {
+            return; // already applied: a redelivered or stale event
         }
         SourceRow previous = current.value();
         SourceRow next = change.op == 'd' ? null : change.after;
@@ -52,5 +66,23 @@ public class RowNormaliser extends KeyedProcessFunction<String, RowChange, Weigh
         } else {
             current.clear();
         }
+    }
+
+    /**
+     * Whether the change comes after everything applied to its row (see the class comment), and
+     * if so records its position.
+     */
+    private boolean advancesPosition(RowChange change) throws Exception {
+        Long last = lastLsn.value();
+        Long lastStreamed = lastStreamedLsn.value();
+        long any = last == null ? NO_POSITION : last;
+        long streamed = lastStreamed != null ? lastStreamed : any;
+        boolean snapshotRead = change.op == 'r';
+        if (change.lsn <= (snapshotRead ? any : streamed)) {
+            return false;
+        }
+        lastLsn.update(Math.max(any, change.lsn));
+        lastStreamedLsn.update(snapshotRead ? streamed : change.lsn);
+        return true;
     }
 }

@@ -54,4 +54,47 @@ class RowNormaliserTest {
             assertThat(h.extractOutputValues()).extracting(w -> w.weight).containsExactly(1, -1);
         }
     }
+
+    @Test
+    void changeOfATransactionOpenAtTheSnapshotPointIsAppliedAfterTheSnapshotRead() throws Exception {
+        // Debezium stamps snapshot reads with the slot's consistent point (100); a transaction
+        // open at that point is streamed afterwards with an earlier change position (90).
+        try (var h = harness()) {
+            h.processElement(new RowChange('r', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("PENDING"), 100, 0), 0);
+            h.processElement(new RowChange('u', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("COMPLETED"), 90, 0), 0);
+            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+                    "+1 " + file("PENDING"), "-1 " + file("PENDING"), "+1 " + file("COMPLETED"));
+        }
+    }
+
+    @Test
+    void redeliveredSnapshotReadsAndChangesAfterThemAreDropped() throws Exception {
+        try (var h = harness()) {
+            RowChange read = new RowChange('r', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("PENDING"), 100, 0);
+            RowChange inFlight = new RowChange('u', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("EXECUTING"), 90, 0);
+            RowChange later = new RowChange('u', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("ERROR"), 120, 0);
+            for (RowChange c : new RowChange[] {read, inFlight, later, read, inFlight, later}) {
+                h.processElement(c, 0);
+            }
+            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+                    "+1 " + file("PENDING"), "-1 " + file("PENDING"), "+1 " + file("EXECUTING"),
+                    "-1 " + file("EXECUTING"), "+1 " + file("ERROR"));
+        }
+    }
+
+    @Test
+    void aNewerSnapshotReadReplacesStreamedChangesWhichStayDroppedWhenRedelivered() throws Exception {
+        // A connector that lost its offsets snapshots again: its reads are the newest images.
+        try (var h = harness()) {
+            RowChange update = new RowChange('u', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("EXECUTING"), 20, 0);
+            h.processElement(new RowChange('c', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("PENDING"), 10, 0), 0);
+            h.processElement(update, 0);
+            h.processElement(new RowChange('r', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("COMPLETED"), 300, 0), 0);
+            h.processElement(update, 0);
+            h.processElement(new RowChange('r', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("PENDING"), 200, 0), 0);
+            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+                    "+1 " + file("PENDING"), "-1 " + file("PENDING"), "+1 " + file("EXECUTING"),
+                    "-1 " + file("EXECUTING"), "+1 " + file("COMPLETED"));
+        }
+    }
 }
