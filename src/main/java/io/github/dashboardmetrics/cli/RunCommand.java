@@ -24,6 +24,9 @@ public class RunCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;
 
+    @Mixin
+    KafkaOptions kafka;
+
     @Option(names = "--slot", defaultValue = "dashboard_metrics", paramLabel = "NAME",
             description = "Logical replication slot (created when missing). Default: ${DEFAULT-VALUE}.")
     String slot;
@@ -100,9 +103,9 @@ public class RunCommand implements Callable<Integer> {
     }
 
     JobConfig config() {
-        return new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
+        return kafka.applyTo(new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
                 flushIntervalMs, checkpointIntervalMs,
-                new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), parallelism, webPort);
+                new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), parallelism, webPort));
     }
 
     static Startup parseStartup(String value) {

@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * Everything {@code run} needs, validated once up front. Built by the command line; the password
- * fields of the targets come from the environment only.
+ * fields of the targets come from the environment only. {@code kafka} is null for the direct
+ * PostgreSQL source; with it, the job reads Debezium's topics and slot and publication are unused.
  */
 public record JobConfig(
         DatabaseTarget source,
@@ -21,7 +22,8 @@ public record JobConfig(
         long checkpointIntervalMs,
         RetentionPolicy retention,
         int parallelism,
-        int webPort) {
+        int webPort,
+        KafkaSettings kafka) {
 
     public JobConfig {
         Objects.requireNonNull(source, "source");
@@ -34,6 +36,9 @@ public record JobConfig(
         require(checkpointIntervalMs >= 100, "--checkpoint-interval-ms must be >= 100");
         require(parallelism >= 1, "--parallelism must be >= 1");
         require(webPort >= 0 && webPort <= 65535, "--web-port must be a port number (0 = any free port)");
+        if (kafka != null && startup == Startup.SNAPSHOT_ONLY) {
+            throw new IllegalArgumentException("--source kafka supports --startup initial or latest");
+        }
         if (!slot.equals(slot.toLowerCase(java.util.Locale.ROOT))) {
             throw new IllegalArgumentException("--slot must be lower case (PostgreSQL slot names are), got: " + slot);
         }
@@ -43,5 +48,24 @@ public record JobConfig(
         if (!ok) {
             throw new IllegalArgumentException(message);
         }
+    }
+
+    /** A job on the direct PostgreSQL source (Flink CDC). */
+    public JobConfig(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication, Startup startup,
+            Path stateDir, String fromSavepoint, long flushIntervalMs, long checkpointIntervalMs,
+            RetentionPolicy retention, int parallelism, int webPort) {
+        this(source, rollup, slot, publication, startup, stateDir, fromSavepoint, flushIntervalMs, checkpointIntervalMs,
+                retention, parallelism, webPort, null);
+    }
+
+    /** The same job reading Debezium's topics on Kafka instead of a replication slot of its own. */
+    public JobConfig withKafka(KafkaSettings kafkaSettings) {
+        return new JobConfig(source, rollup, slot, publication, startup, stateDir, fromSavepoint, flushIntervalMs,
+                checkpointIntervalMs, retention, parallelism, webPort, Objects.requireNonNull(kafkaSettings, "kafka"));
+    }
+
+    /** Whether the change events come from Kafka ({@link #kafka()}) rather than the direct source. */
+    public boolean readsKafka() {
+        return kafka != null;
     }
 }

@@ -5,6 +5,9 @@ import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.RollupSinks;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
+import io.github.dashboardmetrics.source.DebeziumTopics;
+import io.github.dashboardmetrics.source.KafkaPreflight;
+import io.github.dashboardmetrics.source.KafkaSourceFactory;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -15,7 +18,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Assembles the whole job: preflight, CDC source, pipeline, JDBC sinks, checkpointing. */
+/** Assembles the whole job: preflight, CDC source (or Debezium's topics on Kafka), pipeline, JDBC sinks, checkpointing. */
 public final class MetricsJob {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsJob.class);
     public static final String JOB_NAME = "dashboard-metrics";
@@ -73,6 +76,10 @@ public final class MetricsJob {
 
     /** Adds the job's operators to {@code env}; checks the databases first. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        if (config.readsKafka()) {
+            buildOnKafka(env, config);
+            return;
+        }
         SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
         CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
                 config.publication(), config.startup(), checked.capturedTables());
@@ -84,6 +91,26 @@ public final class MetricsJob {
         DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(messages,
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), checked.rollupBesideOrganization(),
+                1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+    }
+
+    /**
+     * The job reading Debezium's topics on Kafka instead of a slot of its own: only the rollup
+     * database and the brokers are checked; everything after the source is the same pipeline.
+     * The source's parallelism is the job's (each partition is read by one subtask, in order).
+     */
+    private static void buildOnKafka(StreamExecutionEnvironment env, JobConfig config) {
+        boolean rollupBesideOrganization = SourcePreflight.checkRollupTables(config.rollup());
+        String schema = config.source().schema();
+        KafkaPreflight.check(config.kafka(), schema, KafkaPreflight.DEFAULT_TIMEOUT);
+        DataStream<String> messages = env
+                .fromSource(KafkaSourceFactory.create(config.kafka(), schema, config.startup()),
+                        WatermarkStrategy.noWatermarks(),
+                        "Debezium topics " + DebeziumTopics.topic(config.kafka().topicPrefix(), schema, "*"))
+                .uid("kafka-debezium-source");
+        DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(messages,
+                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
+        RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), rollupBesideOrganization,
                 1000, Math.max(50, config.flushIntervalMs() / 2), 5));
     }
 }

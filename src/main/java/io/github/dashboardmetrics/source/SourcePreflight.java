@@ -37,7 +37,15 @@ public final class SourcePreflight {
             throw new PreflightException("cannot use source database " + source.jdbcUrl() + " as " + source.user()
                     + ": " + e.getMessage(), e);
         }
-        boolean beside;
+        return new Result(captured, checkRollupTables(rollup));
+    }
+
+    /**
+     * Checks only the rollup side (what a job that reads Debezium's topics on Kafka needs of a
+     * database): the three rollup tables exist. Returns whether {@code organization} sits beside
+     * them.
+     */
+    public static boolean checkRollupTables(DatabaseTarget rollup) {
         try (Connection c = rollup.connect()) {
             Set<String> tables = tablesIn(c, rollup.schema());
             for (Granularity g : Granularity.values()) {
@@ -46,12 +54,11 @@ public final class SourcePreflight {
                             + rollup.jdbcUrl() + " (create it with Unstract's dashboard_metrics migrations)");
                 }
             }
-            beside = tables.contains("organization");
+            return tables.contains("organization");
         } catch (SQLException e) {
             throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user()
                     + ": " + e.getMessage(), e);
         }
-        return new Result(captured, beside);
     }
 
     private static void requireSetting(Connection c, String name, String expected, String fix) throws SQLException {
