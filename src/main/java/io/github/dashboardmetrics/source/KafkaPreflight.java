@@ -32,9 +32,10 @@ public final class KafkaPreflight {
     public static Result check(KafkaSettings kafka, String schema, Duration timeout) {
         Properties properties = kafka.clientProperties();
         properties.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         Set<String> existing;
-        try (Admin admin = Admin.create(properties)) {
+        Admin admin = null;
+        try {
+            admin = Admin.create(properties);
             existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -49,6 +50,10 @@ public final class KafkaPreflight {
             throw new PreflightException("cannot create a Kafka client for " + kafka.bootstrapServers() + ": "
                     + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")")
                     + "; check --kafka-properties", e);
+        } finally {
+            if (admin != null) {
+                admin.close(Duration.ZERO); // without waiting for a request that timed out
+            }
         }
         List<String> present = new ArrayList<>();
         List<String> missing = new ArrayList<>();
