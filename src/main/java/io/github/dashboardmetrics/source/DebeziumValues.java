@@ -1,5 +1,9 @@
 package io.github.dashboardmetrics.source;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -9,18 +13,55 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * The values of Debezium's Kafka records as JSON text, for the same decoder the direct source
- * feeds. Tombstones (the null value Debezium writes after a delete so that compaction can drop
- * the key) are skipped: the delete event before them already carries the change. Keys are not
- * read: every envelope names its table and holds the row's key in its images.
+ * feeds (it skips heartbeats and anything that is not a row change).
+ *
+ * <p>A tombstone (null value, written by Debezium after each delete so that compaction can drop
+ * the key) becomes the delete it stands for: {@code {"op":"d","before":<key>,"source":{"table":..}}},
+ * without a WAL position. Right after its delete event it changes nothing. It matters on a
+ * compacted topic, where the log cleaner may have removed the delete event together with the
+ * row's earlier images while the job was down or still reading: the tombstone is then all that
+ * tells the job the row is gone. Primary keys are never reused (uuids and sequence ids), so a
+ * tombstone delivered again cannot delete a later row with the same key.
  */
 public final class DebeziumValues implements KafkaRecordDeserializationSchema<String> {
     private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<String> out) {
         if (record.value() != null) {
             out.collect(new String(record.value(), StandardCharsets.UTF_8));
+            return;
         }
+        String delete = deleteOfTombstone(record.topic(), record.key());
+        if (delete != null) {
+            out.collect(delete);
+        }
+    }
+
+    /** The delete envelope a tombstone stands for, or null when its key is not a JSON object. */
+    static String deleteOfTombstone(String topic, byte[] key) {
+        if (key == null) {
+            return null;
+        }
+        JsonNode keyNode;
+        try {
+            keyNode = JSON.readTree(key);
+        } catch (IOException e) {
+            return null;
+        }
+        if (keyNode != null && keyNode.has("schema") && keyNode.has("payload")) {
+            keyNode = keyNode.get("payload"); // JsonConverter with schemas.enable=true
+        }
+        if (keyNode == null || !keyNode.isObject()) {
+            return null;
+        }
+        ObjectNode delete = JSON.createObjectNode();
+        delete.put("op", "d");
+        delete.set("before", keyNode);
+        // Topics are <prefix>.<schema>.<table> (see DebeziumTopics); table names have no dots.
+        delete.putObject("source").put("table", topic.substring(topic.lastIndexOf('.') + 1));
+        return delete.toString();
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.github.dashboardmetrics.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.dashboardmetrics.change.RowChange;
+import io.github.dashboardmetrics.change.RowKind;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +12,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 class DebeziumValuesTest {
-    private static List<String> values(byte[] value) throws Exception {
+    private static List<String> values(String topic, String key, String value) {
         List<String> out = new ArrayList<>();
-        new DebeziumValues().deserialize(new ConsumerRecord<>("unstract.unstract.usage", 0, 7L,
-                "{\"id\":\"u1\"}".getBytes(StandardCharsets.UTF_8), value), new Collector<>() {
+        new DebeziumValues().deserialize(new ConsumerRecord<>(topic, 0, 7L,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8)), new Collector<>() {
                     @Override
                     public void collect(String record) {
                         out.add(record);
@@ -26,13 +29,34 @@ class DebeziumValuesTest {
     }
 
     @Test
-    void valueIsPassedOnAsText() throws Exception {
+    void valueIsPassedOnAsText() {
         String envelope = "{\"op\":\"c\",\"after\":{\"id\":\"u1\",\"llm_usage_reason\":\"résumé\"}}";
-        assertThat(values(envelope.getBytes(StandardCharsets.UTF_8))).containsExactly(envelope);
+        assertThat(values("unstract.unstract.usage", "{\"id\":\"u1\"}", envelope)).containsExactly(envelope);
     }
 
     @Test
-    void tombstonesAreSkipped() throws Exception {
-        assertThat(values(null)).isEmpty();
+    void tombstoneBecomesTheDeleteOfItsKeyWithoutAPosition() throws Exception {
+        List<String> out = values("unstract.unstract.usage", "{\"id\":\"u1\"}", null);
+        assertThat(out).hasSize(1);
+        RowChange delete = new DebeziumDecoder().decode(out.get(0));
+        assertThat(delete.op).isEqualTo('d');
+        assertThat(delete.kind).isEqualTo(RowKind.USAGE);
+        assertThat(delete.key).isEqualTo("u1");
+        assertThat(delete.lsn).isEqualTo(-1L);
+    }
+
+    @Test
+    void tombstoneKeyWithSchemaWrapper() throws Exception {
+        String key = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"field\":\"id\"}]},\"payload\":{\"id\":42}}";
+        RowChange delete = new DebeziumDecoder().decode(values("p.unstract.organization", key, null).get(0));
+        assertThat(delete.kind).isEqualTo(RowKind.ORGANIZATION);
+        assertThat(delete.key).isEqualTo("42");
+    }
+
+    @Test
+    void tombstoneWithoutAUsableKeyIsSkipped() {
+        assertThat(values("unstract.unstract.usage", null, null)).isEmpty();
+        assertThat(values("unstract.unstract.usage", "not json", null)).isEmpty();
+        assertThat(values("unstract.unstract.usage", "\"u1\"", null)).isEmpty();
     }
 }
