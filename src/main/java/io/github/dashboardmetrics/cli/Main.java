@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, VerifyCommand.class, DemoCommand.class})
 public class Main implements Runnable {
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // Never System.exit on success: under the Kubernetes operator (application mode) main()
+        // runs inside the JobManager, and exiting would take the JobManager down with it.
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /** Runs a command line and returns its exit code (2 for bad usage or configuration). */

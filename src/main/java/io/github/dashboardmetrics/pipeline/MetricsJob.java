@@ -2,7 +2,6 @@ package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.rollup.RollupRow;
-import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.RollupSinks;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.SourcePreflight;
@@ -22,7 +21,7 @@ public final class MetricsJob {
 
     private MetricsJob() {}
 
-    /** Flink settings of the job: checkpointing under the state dir, restart strategy, no Kryo. */
+    /** Flink settings of a local run: checkpoints under the state dir, restarts, the web UI, and resuming. */
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration conf = new Configuration();
         Path checkpoints = config.stateDir().toAbsolutePath().resolve("checkpoints");
@@ -35,7 +34,7 @@ public final class MetricsJob {
         conf.setString("restart-strategy.type", "exponential-delay");
         conf.setString("restart-strategy.exponential-delay.initial-backoff", "1 s");
         conf.setString("restart-strategy.exponential-delay.max-backoff", "1 min");
-        conf.setString("pipeline.generic-types", "false");
+        conf.addAll(jobConfiguration(config));
         conf.setString("parallelism.default", Integer.toString(config.parallelism()));
         conf.setString("rest.port", Integer.toString(config.webPort()));
         conf.setString("rest.address", "localhost");
@@ -56,19 +55,14 @@ public final class MetricsJob {
     }
 
     /**
-     * On a fresh start from a snapshot, empties the rollup tables first (unless asked to keep
-     * them): rows the job will not rewrite, such as the Celery task's rows for buckets with no
-     * source rows left, would otherwise stay. Returns the number of rows removed.
+     * The settings the job itself insists on wherever it runs; everything else (checkpointing,
+     * state backend, restarts) is the cluster's configuration (see flink-conf/config.yaml).
      */
-    public static long resetRollupsIfFresh(JobConfig config, Configuration conf, boolean keepExisting)
-            throws java.sql.SQLException {
-        if (resumes(conf) || config.startup() != io.github.dashboardmetrics.source.CdcSourceFactory.Startup.INITIAL
-                || keepExisting) {
-            return 0;
-        }
-        long removed = RollupReset.clearAll(config.rollup());
-        LOG.info("Fresh start from a snapshot: removed {} existing rollup rows", removed);
-        return removed;
+    public static Configuration jobConfiguration(JobConfig config) {
+        Configuration conf = new Configuration();
+        // Every state and record type has a Flink serializer: a Kryo fallback is a bug, not a default.
+        conf.setString("pipeline.generic-types", "false");
+        return conf;
     }
 
     /** Adds the job's operators to {@code env}; checks the databases first. */
