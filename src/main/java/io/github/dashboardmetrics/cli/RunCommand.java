@@ -66,6 +66,11 @@ public class RunCommand implements Callable<Integer> {
             description = "Monthly buckets kept and written (0 = unlimited). Default: ${DEFAULT-VALUE}.")
     int monthlyRetentionDays;
 
+    @Option(names = "--retention-cleanup-interval-min", defaultValue = "60", paramLabel = "MINUTES",
+            description = "How often the job deletes rollup rows past retention, replacing Unstract's cleanup "
+                    + "tasks (0 = never; the first run is at start). Default: ${DEFAULT-VALUE}.")
+    long retentionCleanupIntervalMin;
+
     @Option(names = "--parallelism", defaultValue = "1", paramLabel = "N",
             description = "Parallelism of the keyed stages. Default: ${DEFAULT-VALUE}.")
     int parallelism;
@@ -142,7 +147,8 @@ public class RunCommand implements Callable<Integer> {
     JobConfig config() {
         return new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
                 flushIntervalMs, checkpointIntervalMs,
-                new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), parallelism, webPort);
+                new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays),
+                retentionCleanupIntervalMin * 60_000L, parallelism, webPort);
     }
 
     static Startup parseStartup(String value) {

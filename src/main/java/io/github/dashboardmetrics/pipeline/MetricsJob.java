@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.sink.RetentionCleaner;
 import io.github.dashboardmetrics.sink.RollupSinks;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.SourcePreflight;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,5 +81,16 @@ public final class MetricsJob {
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), checked.rollupBesideOrganization(),
                 1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+        if (config.retentionCleanupIntervalMs() > 0) {
+            env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
+                    .returns(Void.class)
+                    .name("delete rollup rows past retention")
+                    .uid("retention-cleaner")
+                    .setParallelism(1)
+                    .sinkTo(new DiscardingSink<>())
+                    .name("(nothing to write)")
+                    .uid("retention-cleaner-sink")
+                    .setParallelism(1);
+        }
     }
 }
