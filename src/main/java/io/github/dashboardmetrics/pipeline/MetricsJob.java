@@ -1,6 +1,8 @@
 package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.metric.MetricDelta;
+import io.github.dashboardmetrics.rollup.RestoreRecheck;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.RetentionCleaner;
 import io.github.dashboardmetrics.sink.RollupSinks;
@@ -77,8 +79,13 @@ public final class MetricsJob {
                         "PostgreSQL change stream (" + config.slot() + ")")
                 .uid("postgres-cdc-source")
                 .setParallelism(1);
+        DataStream<MetricDelta> rechecks = env.addSource(new RestoreRecheck(config.rollup()))
+                .returns(MetricDelta.class)
+                .name("recheck rows written after the restored checkpoint")
+                .uid("restore-recheck")
+                .setParallelism(1);
         DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(messages,
-                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
+                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), checked.rollupBesideOrganization(),
                 1000, Math.max(50, config.flushIntervalMs() / 2), 5));
         if (config.retentionCleanupIntervalMs() > 0) {

@@ -37,12 +37,23 @@ public final class MetricsPipeline {
 
     /** From Debezium JSON messages to the rollup rows to write. */
     public static DataStream<RollupRow> fromDebeziumJson(DataStream<String> messages, Settings settings) {
-        return fromChanges(decode(messages), settings);
+        return fromChanges(decode(messages), settings, null);
     }
 
-    /** From decoded row changes to the rollup rows to write. */
-    public static DataStream<RollupRow> fromChanges(DataStream<RowChange> changes, Settings settings) {
-        return metricDeltas(changes)
+    /**
+     * From Debezium JSON messages to the rollup rows to write; {@code rechecks} (zero deltas,
+     * see {@link io.github.dashboardmetrics.rollup.RestoreRecheck}) mark buckets to rewrite.
+     */
+    public static DataStream<RollupRow> fromDebeziumJson(DataStream<String> messages, Settings settings,
+            DataStream<MetricDelta> rechecks) {
+        return fromChanges(decode(messages), settings, rechecks);
+    }
+
+    /** From decoded row changes (and optional rechecks, may be null) to the rollup rows to write. */
+    public static DataStream<RollupRow> fromChanges(DataStream<RowChange> changes, Settings settings,
+            DataStream<MetricDelta> rechecks) {
+        DataStream<MetricDelta> deltas = metricDeltas(changes);
+        return (rechecks == null ? deltas : deltas.union(rechecks))
                 .keyBy(MetricDelta::rollupKey, Types.STRING)
                 .process(new BucketRollup(settings.flushIntervalMs(), settings.retention()))
                 .returns(RollupRow.class)

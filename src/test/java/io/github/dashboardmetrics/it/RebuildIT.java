@@ -91,7 +91,7 @@ class RebuildIT {
         try (Connection c = live.connect(); Statement st = c.createStatement()) {
             st.executeUpdate("INSERT INTO event_metrics_daily (id, created_at, modified_at, \"date\", metric_name,"
                     + " metric_type, metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(),"
-                    + " now(), now(), current_date - 3, 'challenges', 'counter', 0, 1, 'default', '',"
+                    + " now(), now(), current_date - 200, 'challenges', 'counter', 0, 1, 'default', '',"
                     + " (SELECT min(id) FROM organization)) ON CONFLICT DO NOTHING");
         }
     }
