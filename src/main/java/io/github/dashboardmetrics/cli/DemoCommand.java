@@ -85,7 +85,7 @@ public class DemoCommand implements Callable<Integer> {
                 workload.run(historyChanges);
 
                 JobConfig config = new JobConfig(target, target, "dashboard_metrics_demo", "dashboard_metrics_demo",
-                        Startup.INITIAL, stateDir, null, flushIntervalMs, 5_000, RetentionPolicy.DEFAULT, 1, webPort);
+                        Startup.INITIAL, stateDir, null, flushIntervalMs, 5_000, RetentionPolicy.DEFAULT, 3_600_000L, 1, webPort);
                 Configuration conf = MetricsJob.flinkConfiguration(config);
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
                 MetricsJob.build(env, config);

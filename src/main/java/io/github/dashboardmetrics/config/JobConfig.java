@@ -21,6 +21,7 @@ public record JobConfig(
         long flushIntervalMs,
         long checkpointIntervalMs,
         RetentionPolicy retention,
+        long retentionCleanupIntervalMs,
         int parallelism,
         int webPort,
         KafkaSettings kafka) {
@@ -34,6 +35,7 @@ public record JobConfig(
         Objects.requireNonNull(stateDir, "state dir");
         require(flushIntervalMs > 0, "--flush-interval-ms must be > 0");
         require(checkpointIntervalMs >= 100, "--checkpoint-interval-ms must be >= 100");
+        require(retentionCleanupIntervalMs >= 0, "--retention-cleanup-interval-min must be >= 0 (0 = off)");
         require(parallelism >= 1, "--parallelism must be >= 1");
         require(webPort >= 0 && webPort <= 65535, "--web-port must be a port number (0 = any free port)");
         if (kafka != null && startup == Startup.SNAPSHOT_ONLY) {
@@ -53,15 +55,16 @@ public record JobConfig(
     /** A job on the direct PostgreSQL source (Flink CDC). */
     public JobConfig(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication, Startup startup,
             Path stateDir, String fromSavepoint, long flushIntervalMs, long checkpointIntervalMs,
-            RetentionPolicy retention, int parallelism, int webPort) {
+            RetentionPolicy retention, long retentionCleanupIntervalMs, int parallelism, int webPort) {
         this(source, rollup, slot, publication, startup, stateDir, fromSavepoint, flushIntervalMs, checkpointIntervalMs,
-                retention, parallelism, webPort, null);
+                retention, retentionCleanupIntervalMs, parallelism, webPort, null);
     }
 
     /** The same job reading Debezium's topics on Kafka instead of a replication slot of its own. */
     public JobConfig withKafka(KafkaSettings kafkaSettings) {
         return new JobConfig(source, rollup, slot, publication, startup, stateDir, fromSavepoint, flushIntervalMs,
-                checkpointIntervalMs, retention, parallelism, webPort, Objects.requireNonNull(kafkaSettings, "kafka"));
+                checkpointIntervalMs, retention, retentionCleanupIntervalMs, parallelism, webPort,
+                Objects.requireNonNull(kafkaSettings, "kafka"));
     }
 
     /** Whether the change events come from Kafka ({@link #kafka()}) rather than the direct source. */

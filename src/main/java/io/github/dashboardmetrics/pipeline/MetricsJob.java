@@ -1,8 +1,10 @@
 package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.metric.MetricDelta;
+import io.github.dashboardmetrics.rollup.RestoreRecheck;
 import io.github.dashboardmetrics.rollup.RollupRow;
-import io.github.dashboardmetrics.sink.RollupReset;
+import io.github.dashboardmetrics.sink.RetentionCleaner;
 import io.github.dashboardmetrics.sink.RollupSinks;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.DebeziumTopics;
@@ -14,6 +16,7 @@ import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +28,7 @@ public final class MetricsJob {
 
     private MetricsJob() {}
 
-    /** Flink settings of the job: checkpointing under the state dir, restart strategy, no Kryo. */
+    /** Flink settings of a local run: checkpoints under the state dir, restarts, the web UI, and resuming. */
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration conf = new Configuration();
         Path checkpoints = config.stateDir().toAbsolutePath().resolve("checkpoints");
@@ -38,7 +41,7 @@ public final class MetricsJob {
         conf.setString("restart-strategy.type", "exponential-delay");
         conf.setString("restart-strategy.exponential-delay.initial-backoff", "1 s");
         conf.setString("restart-strategy.exponential-delay.max-backoff", "1 min");
-        conf.setString("pipeline.generic-types", "false");
+        conf.addAll(jobConfiguration(config));
         conf.setString("parallelism.default", Integer.toString(config.parallelism()));
         conf.setString("rest.port", Integer.toString(config.webPort()));
         conf.setString("rest.address", "localhost");
@@ -59,27 +62,46 @@ public final class MetricsJob {
     }
 
     /**
-     * On a fresh start from a snapshot, empties the rollup tables first (unless asked to keep
-     * them): rows the job will not rewrite, such as the Celery task's rows for buckets with no
-     * source rows left, would otherwise stay. Returns the number of rows removed.
+     * The settings the job itself insists on wherever it runs; everything else (checkpointing,
+     * state backend, restarts) is the cluster's configuration (see flink-conf/config.yaml).
      */
-    public static long resetRollupsIfFresh(JobConfig config, Configuration conf, boolean keepExisting)
-            throws java.sql.SQLException {
-        if (resumes(conf) || config.startup() != io.github.dashboardmetrics.source.CdcSourceFactory.Startup.INITIAL
-                || keepExisting) {
-            return 0;
-        }
-        long removed = RollupReset.clearAll(config.rollup());
-        LOG.info("Fresh start from a snapshot: removed {} existing rollup rows", removed);
-        return removed;
+    public static Configuration jobConfiguration(JobConfig config) {
+        Configuration conf = new Configuration();
+        // Every state and record type has a Flink serializer: a Kryo fallback is a bug, not a default.
+        conf.setString("pipeline.generic-types", "false");
+        return conf;
     }
 
-    /** Adds the job's operators to {@code env}; checks the databases first. */
+    /** Adds the job's operators to {@code env}; checks the databases (and brokers) first. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
-        if (config.readsKafka()) {
-            buildOnKafka(env, config);
-            return;
+        ChangeMessages source = config.readsKafka() ? kafkaMessages(env, config) : postgresMessages(env, config);
+        DataStream<MetricDelta> rechecks = env.addSource(new RestoreRecheck(config.rollup()))
+                .returns(MetricDelta.class)
+                .name("recheck rows written after the restored checkpoint")
+                .uid("restore-recheck")
+                .setParallelism(1);
+        DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(source.messages(),
+                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
+        RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), source.rollupBesideOrganization(),
+                1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+        if (config.retentionCleanupIntervalMs() > 0) {
+            env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
+                    .returns(Void.class)
+                    .name("delete rollup rows past retention")
+                    .uid("retention-cleaner")
+                    .setParallelism(1)
+                    .sinkTo(new DiscardingSink<>())
+                    .name("(nothing to write)")
+                    .uid("retention-cleaner-sink")
+                    .setParallelism(1);
         }
+    }
+
+    /** Debezium JSON change events, and whether the rollup tables sit beside {@code organization}. */
+    private record ChangeMessages(DataStream<String> messages, boolean rollupBesideOrganization) {}
+
+    /** The job's own replication slot through Flink CDC; the preflight checks both databases. */
+    private static ChangeMessages postgresMessages(StreamExecutionEnvironment env, JobConfig config) {
         SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
         CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
                 config.publication(), config.startup(), checked.capturedTables());
@@ -88,18 +110,15 @@ public final class MetricsJob {
                         "PostgreSQL change stream (" + config.slot() + ")")
                 .uid("postgres-cdc-source")
                 .setParallelism(1);
-        DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(messages,
-                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
-        RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), checked.rollupBesideOrganization(),
-                1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+        return new ChangeMessages(messages, checked.rollupBesideOrganization());
     }
 
     /**
-     * The job reading Debezium's topics on Kafka instead of a slot of its own: only the rollup
-     * database and the brokers are checked; everything after the source is the same pipeline.
-     * The source's parallelism is the job's (each partition is read by one subtask, in order).
+     * Debezium's topics on Kafka instead of a slot of the job's own: only the rollup database and
+     * the brokers are checked. The source runs with the job's parallelism (each partition is read
+     * by one subtask, in order).
      */
-    private static void buildOnKafka(StreamExecutionEnvironment env, JobConfig config) {
+    private static ChangeMessages kafkaMessages(StreamExecutionEnvironment env, JobConfig config) {
         boolean rollupBesideOrganization = SourcePreflight.checkRollupTables(config.rollup());
         String schema = config.source().schema();
         KafkaPreflight.check(config.kafka(), schema, KafkaPreflight.DEFAULT_TIMEOUT);
@@ -108,9 +127,6 @@ public final class MetricsJob {
                         WatermarkStrategy.noWatermarks(),
                         "Debezium topics " + DebeziumTopics.topic(config.kafka().topicPrefix(), schema, "*"))
                 .uid("kafka-debezium-source");
-        DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(messages,
-                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
-        RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), rollupBesideOrganization,
-                1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+        return new ChangeMessages(messages, rollupBesideOrganization);
     }
 }

@@ -81,4 +81,10 @@ public final class VerifyReport {
         }
         return out.toString();
     }
+
+    /** The summary with the first differences, so a failed wait on a report says what differed. */
+    @Override
+    public String toString() {
+        return summary(10);
+    }
 }

@@ -108,7 +108,7 @@ class KafkaSourceExactnessIT {
         KafkaSettings kafka = new KafkaSettings(broker.bootstrap(), topicPrefix, "dashboard-metrics-" + topicPrefix,
                 KafkaClientProperties.load(properties));
         return new JobConfig(target, target, "unused", "unused", Startup.INITIAL, stateDir, null, 200, 1000,
-                RetentionPolicy.DEFAULT, parallelism, 0).withKafka(kafka);
+                RetentionPolicy.DEFAULT, 3_600_000L, parallelism, 0).withKafka(kafka);
     }
 
     private static VerifyReport awaitExact(DatabaseTarget target) throws Exception {
@@ -175,15 +175,11 @@ class KafkaSourceExactnessIT {
                 assertThat(job.resumed).isFalse();
                 workload.run(1_000);
                 awaitExact(target);
-                // Stopped once caught up and checkpointed. (Stopping in the middle of a burst also
-                // works on the Kafka side: the records after the checkpoint are read again. But
-                // rollup rows written from a transient cross-topic state after that checkpoint can
-                // then stay behind; see the README's known limits.)
-                Path caughtUp = Await.until("a completed checkpoint", CATCH_UP,
-                        () -> CheckpointLocator.latestCompleted(stateDir.resolve("checkpoints")), Optional::isPresent).get();
-                Await.until("a checkpoint after catching up", CATCH_UP,
-                        () -> CheckpointLocator.latestCompleted(stateDir.resolve("checkpoints")).get(),
-                        latest -> !latest.equals(caughtUp));
+                Await.until("a completed checkpoint", CATCH_UP,
+                        () -> CheckpointLocator.latestCompleted(stateDir.resolve("checkpoints")), Optional::isPresent);
+                // Stopped in the middle of a burst: what it wrote after its last checkpoint, partly
+                // from transient cross-topic states, is read again and rewritten after the restart.
+                workload.run(300);
             }
 
             long writtenBefore = connector.recordsWritten();

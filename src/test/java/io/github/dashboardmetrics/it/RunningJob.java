@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.it;
 
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
+import io.github.dashboardmetrics.sink.RollupReset;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -26,7 +27,9 @@ final class RunningJob implements AutoCloseable {
         conf.setString("rest.port", "0");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         MetricsJob.build(env, config);
-        MetricsJob.resetRollupsIfFresh(config, conf, false);
+        if (!MetricsJob.resumes(conf)) {
+            RollupReset.clearAll(config.rollup()); // what `run` does on a fresh local start
+        }
         return new RunningJob(env.executeAsync(MetricsJob.JOB_NAME), MetricsJob.resumes(conf));
     }
 
