@@ -24,6 +24,9 @@ public class RunCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;
 
+    @Mixin
+    OperationsOptions operations;
+
     @Option(names = "--slot", defaultValue = "dashboard_metrics", paramLabel = "NAME",
             description = "Logical replication slot (created when missing). Default: ${DEFAULT-VALUE}.")
     String slot;
@@ -82,9 +85,10 @@ public class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = config();
         Configuration conf = MetricsJob.flinkConfiguration(config);
+        boolean prometheus = operations.configurePrometheus(conf);
         boolean resuming = MetricsJob.resumes(conf);
         StreamExecutionEnvironment env = environment(conf);
-        MetricsJob.build(env, config);
+        MetricsJob.build(env, config, operations.cacheInvalidation());
         long removed = MetricsJob.resetRollupsIfFresh(config, conf, keepExistingRollups);
         if (removed > 0) {
             System.out.println("Fresh start from a snapshot: removed " + removed + " existing rollup rows.");
@@ -94,6 +98,11 @@ public class RunCommand implements Callable<Integer> {
                 : "Starting fresh (" + startup + ")");
         if (env instanceof LocalStreamEnvironment && webPort != 0) {
             System.out.println("Flink web UI: http://localhost:" + webPort);
+        }
+        if (prometheus) {
+            System.out.println(env instanceof LocalStreamEnvironment
+                    ? "Prometheus metrics: http://localhost:" + operations.prometheusPort + "/metrics"
+                    : "--prometheus-port only applies to local runs: configure metrics.reporter.prom.* on the cluster");
         }
         env.execute(MetricsJob.JOB_NAME);
         return 0;

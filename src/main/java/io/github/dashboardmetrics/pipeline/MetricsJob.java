@@ -4,6 +4,7 @@ import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.RollupSinks;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import java.nio.file.Path;
@@ -73,6 +74,11 @@ public final class MetricsJob {
 
     /** Adds the job's operators to {@code env}; checks the databases first. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        build(env, config, null);
+    }
+
+    /** The same, deleting Unstract's cached dashboard hours after each hourly commit ({@code null}: off). */
+    public static void build(StreamExecutionEnvironment env, JobConfig config, CacheInvalidation cacheInvalidation) {
         SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
         CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
                 config.publication(), config.startup(), checked.capturedTables());
@@ -84,6 +90,6 @@ public final class MetricsJob {
         DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(messages,
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), checked.rollupBesideOrganization(),
-                1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+                1000, Math.max(50, config.flushIntervalMs() / 2), 5, cacheInvalidation));
     }
 }
