@@ -109,11 +109,14 @@ final class RollupTableWriter implements AutoCloseable {
         }
     }
 
-    /** The message, and for a failed batch the server's error behind it (pgjdbc chains it). */
+    /**
+     * One line: for a failed batch the server's error that pgjdbc chains behind it (its own
+     * message repeats the whole statement with its values), otherwise the message itself.
+     */
     private static String describe(SQLException e) {
-        SQLException next = e.getNextException();
-        return e.getMessage() + (next != null && next.getMessage() != null ? " / " + next.getMessage() : "")
-                + " [SQLState " + e.getSQLState() + "]";
+        SQLException cause = e instanceof java.sql.BatchUpdateException && e.getNextException() != null
+                ? e.getNextException() : e;
+        return cause.getMessage() + " [SQLState " + cause.getSQLState() + "]";
     }
 
     private void closeConnection() {
