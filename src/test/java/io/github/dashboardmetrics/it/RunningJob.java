@@ -1,7 +1,9 @@
 package io.github.dashboardmetrics.it;
 
 import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.monitoring.PrometheusEndpoint;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -22,10 +24,22 @@ final class RunningJob implements AutoCloseable {
     }
 
     static RunningJob start(JobConfig config) throws Exception {
+        return start(config, null, null);
+    }
+
+    /**
+     * @param cacheInvalidation Redis to invalidate after hourly commits, or null
+     * @param prometheusPort    port of the Prometheus endpoint of the mini cluster, or null
+     */
+    static RunningJob start(JobConfig config, CacheInvalidation cacheInvalidation, Integer prometheusPort)
+            throws Exception {
         Configuration conf = MetricsJob.flinkConfiguration(config);
         conf.setString("rest.port", "0");
+        if (prometheusPort != null) {
+            PrometheusEndpoint.configure(conf, prometheusPort);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        MetricsJob.build(env, config);
+        MetricsJob.build(env, config, cacheInvalidation);
         MetricsJob.resetRollupsIfFresh(config, conf, false);
         return new RunningJob(env.executeAsync(MetricsJob.JOB_NAME), MetricsJob.resumes(conf));
     }
