@@ -130,6 +130,7 @@ class OperationsIT {
                     // 3. Prometheus: every metric the README and the dashboard name is exported.
                     PrometheusScrape scrape = PrometheusScrape.of(prometheusPort);
                     assertThat(scrape.names()).as("exported by the running job").containsAll(ExportedMetrics.all());
+                    assertThat(scrape.body()).as("labels the dashboard uses").contains(ExportedMetrics.LABELS);
                     assertThat(scrape.sum(ExportedMetrics.JOB.get(0))).as("changes read").isPositive();
                     assertThat(scrape.sum(ROLLUP_METRIC + JobMetrics.ROWS_UPSERTED)).isPositive();
                     assertThat(scrape.sum(ROLLUP_METRIC + JobMetrics.CACHE_KEYS_INVALIDATED))

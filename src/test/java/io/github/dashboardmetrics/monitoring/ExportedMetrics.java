@@ -11,6 +11,20 @@ import java.util.List;
 public final class ExportedMetrics {
     private ExportedMetrics() {}
 
+    /**
+     * The {@code job_name} label of the job's metrics: Flink's Prometheus reporter turns the
+     * job name {@code dashboard-metrics} into {@code dashboard_metrics}.
+     */
+    public static final String JOB_NAME_LABEL = "dashboard_metrics";
+
+    /** Labels the dashboard splits or filters by, as {@code name="value"} samples of a running job. */
+    public static final List<String> LABELS = List.of(
+            "job_name=\"" + JOB_NAME_LABEL + "\"",
+            JobMetrics.ROLLUP_TABLE + "=\"event_metrics_hourly\"",
+            JobMetrics.SOURCE_TABLE + "=\"usage\"",
+            "quantile=\"0.95\"",
+            "quantile=\"0.5\"");
+
     private static final String OPERATOR = "flink_taskmanager_job_task_operator_" + JobMetrics.GROUP + "_";
     private static final String SOURCE = OPERATOR + JobMetrics.SOURCE_TABLE + "_";
     private static final String ROLLUP = OPERATOR + JobMetrics.ROLLUP_TABLE + "_";

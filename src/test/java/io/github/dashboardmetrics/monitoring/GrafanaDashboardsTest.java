@@ -67,6 +67,17 @@ class GrafanaDashboardsTest {
     }
 
     @Test
+    void theJobVariableDefaultsToTheJobNameLabelTheReporterExports() throws Exception {
+        for (JsonNode v : read(JOB).path("templating").path("list")) {
+            if (v.path("name").asText().equals("job_name")) {
+                assertThat(v.path("current").path("value").asText()).isEqualTo(ExportedMetrics.JOB_NAME_LABEL);
+                return;
+            }
+        }
+        throw new AssertionError("no job_name variable");
+    }
+
+    @Test
     void everySqlQueryRunsOnUnstractsSchema() throws Exception {
         List<JsonNode> targets = sqlTargets(read(ROLLUPS));
         assertThat(targets).hasSizeGreaterThanOrEqualTo(8);
