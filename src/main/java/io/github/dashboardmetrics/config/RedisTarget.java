@@ -37,12 +37,17 @@ public final class RedisTarget implements Serializable {
 
     /** Parses {@code redis://HOST[:PORT][/DB]}; {@code password} (may be null) comes from the environment. */
     public static RedisTarget parse(String url, String password) {
-        String usage = "--redis-url must look like redis://HOST:PORT/DB (password from the environment), got: " + url;
+        String usage = "--redis-url must look like redis://HOST:PORT/DB (password from the environment), got: "
+                + withoutCredentials(url);
         URI uri;
         try {
             uri = new URI(Objects.requireNonNull(url, "url"));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(usage);
+        }
+        if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
+            throw new IllegalArgumentException(
+                    "--redis-url must not contain credentials: set the password in the environment instead");
         }
         if ("rediss".equals(uri.getScheme())) {
             throw new IllegalArgumentException("--redis-url: TLS (rediss://) is not supported; use redis://, got: " + url);
@@ -50,10 +55,6 @@ public final class RedisTarget implements Serializable {
         if (!"redis".equals(uri.getScheme()) || uri.getHost() == null || uri.getQuery() != null
                 || uri.getFragment() != null) {
             throw new IllegalArgumentException(usage);
-        }
-        if (uri.getUserInfo() != null) {
-            throw new IllegalArgumentException(
-                    "--redis-url must not contain credentials: set the password in the environment instead");
         }
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
         int port = uri.getPort() == -1 ? DEFAULT_PORT : uri.getPort();
@@ -67,6 +68,11 @@ public final class RedisTarget implements Serializable {
             }
         }
         return new RedisTarget(host, port, database, password);
+    }
+
+    /** {@code url} with anything between {@code //} and {@code @} masked, for error messages. */
+    private static String withoutCredentials(String url) {
+        return url == null ? null : url.replaceAll("//[^/@]*@", "//***@");
     }
 
     public String host() {

@@ -37,6 +37,10 @@ class RedisTargetTest {
     void refusesCredentialsInTheUrlTlsAndMalformedUrls() {
         assertThatThrownBy(() -> RedisTarget.parse("redis://:pw@localhost:6379", null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("credentials");
+        assertThatThrownBy(() -> RedisTarget.parse("rediss://:pw@localhost:6379", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("pw");
+        assertThatThrownBy(() -> RedisTarget.parse("redis://:p w@local host", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageNotContaining("p w");
         assertThatThrownBy(() -> RedisTarget.parse("rediss://localhost:6379", null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TLS");
         for (String bad : new String[] {"localhost:6379", "http://localhost:6379", "redis://localhost:6379/x",
