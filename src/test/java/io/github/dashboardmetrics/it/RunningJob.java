@@ -10,7 +10,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The real job (CDC source, pipeline, JDBC sinks) running on a local Flink mini cluster inside the
+ * The real job (CDC source, pipeline, rollup writers) running on a local Flink mini cluster inside the
  * test JVM, started the way {@code run} starts it: resuming from the newest retained checkpoint
  * under the state dir when there is one.
  */
