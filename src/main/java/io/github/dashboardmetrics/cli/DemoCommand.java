@@ -89,7 +89,7 @@ public class DemoCommand implements Callable<Integer> {
                 workload.run(historyChanges);
 
                 JobConfig config = new JobConfig(target, target, "dashboard_metrics_demo", "dashboard_metrics_demo",
-                        Startup.INITIAL, stateDir, null, flushIntervalMs, 5_000, RetentionPolicy.DEFAULT, 1, webPort);
+                        Startup.INITIAL, stateDir, null, flushIntervalMs, 5_000, RetentionPolicy.DEFAULT, 3_600_000L, 1, webPort);
                 Configuration conf = MetricsJob.flinkConfiguration(config);
                 if (operations.configurePrometheus(conf)) {
                     System.out.println("Prometheus metrics: http://localhost:" + operations.prometheusPort + "/metrics");

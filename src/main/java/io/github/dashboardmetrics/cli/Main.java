@@ -7,10 +7,15 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code bin/dashboard-metrics} and of the job jar under {@code flink run}. */
 @Command(name = "dashboard-metrics", mixinStandardHelpOptions = true, version = "dashboard-metrics 0.1.0",
         description = "Exact, continuously updated Unstract dashboard rollups from a PostgreSQL change stream.",
-        subcommands = {RunCommand.class, VerifyCommand.class, DemoCommand.class})
+        subcommands = {RunCommand.class, VerifyCommand.class, BackfillCommand.class, PromoteCommand.class, DemoCommand.class})
 public class Main implements Runnable {
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // Never System.exit on success: under the Kubernetes operator (application mode) main()
+        // runs inside the JobManager, and exiting would take the JobManager down with it.
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /** Runs a command line and returns its exit code (2 for bad usage or configuration). */

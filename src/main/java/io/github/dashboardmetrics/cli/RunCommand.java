@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.cli;
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -68,6 +69,11 @@ public class RunCommand implements Callable<Integer> {
             description = "Monthly buckets kept and written (0 = unlimited). Default: ${DEFAULT-VALUE}.")
     int monthlyRetentionDays;
 
+    @Option(names = "--retention-cleanup-interval-min", defaultValue = "60", paramLabel = "MINUTES",
+            description = "How often the job deletes rollup rows past retention, replacing Unstract's cleanup "
+                    + "tasks (0 = never; the first run is at start). Default: ${DEFAULT-VALUE}.")
+    long retentionCleanupIntervalMin;
+
     @Option(names = "--parallelism", defaultValue = "1", paramLabel = "N",
             description = "Parallelism of the keyed stages. Default: ${DEFAULT-VALUE}.")
     int parallelism;
@@ -76,42 +82,84 @@ public class RunCommand implements Callable<Integer> {
             description = "Port of the Flink web UI for local runs. Default: ${DEFAULT-VALUE}.")
     int webPort;
 
-    @Option(names = "--keep-existing-rollups",
-            description = "On a fresh start with --startup initial, keep rows already in the rollup tables "
-                    + "(by default they are removed first, since rows of the Celery task are not exact).")
-    boolean keepExistingRollups;
+    @Option(names = "--reset-rollups", defaultValue = "auto", paramLabel = "WHEN",
+            description = {"Empty the rollup tables before the snapshot is read: auto, always or never. "
+                    + "auto: on a local run that starts fresh (no checkpoint) with --startup initial; never on a "
+                    + "cluster, where main() runs again on every JobManager failover. Rows of the Celery task "
+                    + "for buckets without source rows are not rewritten by the job, so a first deployment "
+                    + "wants them gone. Default: ${DEFAULT-VALUE}."})
+    String resetRollups;
 
     @Override
     public Integer call() throws Exception {
         JobConfig config = config();
+        ResetRollups reset = ResetRollups.parse(resetRollups);
+        if (!(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
+            return runOnCluster(config, reset);
+        }
         Configuration conf = MetricsJob.flinkConfiguration(config);
         boolean prometheus = operations.configurePrometheus(conf);
         boolean resuming = MetricsJob.resumes(conf);
-        StreamExecutionEnvironment env = environment(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         MetricsJob.build(env, config, operations.cacheInvalidation());
-        long removed = MetricsJob.resetRollupsIfFresh(config, conf, keepExistingRollups);
-        if (removed > 0) {
-            System.out.println("Fresh start from a snapshot: removed " + removed + " existing rollup rows.");
+        if (reset == ResetRollups.ALWAYS || (reset == ResetRollups.AUTO && !resuming && config.startup() == Startup.INITIAL)) {
+            clearRollups(config);
         }
         System.out.println(resuming
                 ? "Resuming from " + conf.getString("execution.savepoint.path", "")
                 : "Starting fresh (" + startup + ")");
-        if (env instanceof LocalStreamEnvironment && webPort != 0) {
+        if (webPort != 0) {
             System.out.println("Flink web UI: http://localhost:" + webPort);
         }
         if (prometheus) {
-            System.out.println(env instanceof LocalStreamEnvironment
-                    ? "Prometheus metrics: http://localhost:" + operations.prometheusPort + "/metrics"
-                    : "--prometheus-port only applies to local runs: configure metrics.reporter.prom.* on the cluster");
+            System.out.println("Prometheus metrics: http://localhost:" + operations.prometheusPort + "/metrics");
         }
         env.execute(MetricsJob.JOB_NAME);
         return 0;
     }
 
+    /**
+     * Under {@code flink run} or the Kubernetes operator: the cluster's configuration decides
+     * checkpointing, state backend and restarts, and {@code -s} / the operator restore state.
+     */
+    private int runOnCluster(JobConfig config, ResetRollups reset) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config));
+        MetricsJob.build(env, config, operations.cacheInvalidation());
+        if (operations.prometheusPort != null) {
+            System.out.println("--prometheus-port only applies to local runs: on a cluster, configure "
+                    + "metrics.reporter.prom.* in the cluster's configuration");
+        }
+        if (reset == ResetRollups.ALWAYS) {
+            clearRollups(config);
+        }
+        env.execute(MetricsJob.JOB_NAME);
+        return 0;
+    }
+
+    private static void clearRollups(JobConfig config) throws java.sql.SQLException {
+        long removed = RollupReset.clearAll(config.rollup());
+        System.out.println("Emptied the rollup tables before the snapshot: removed " + removed + " rows.");
+    }
+
+    /** When {@code run} empties the rollup tables; see the option's description. */
+    enum ResetRollups {
+        AUTO, ALWAYS, NEVER;
+
+        static ResetRollups parse(String value) {
+            for (ResetRollups r : values()) {
+                if (r.name().equalsIgnoreCase(value)) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("--reset-rollups must be auto, always or never, got: " + value);
+        }
+    }
+
     JobConfig config() {
         return new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
                 flushIntervalMs, checkpointIntervalMs,
-                new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), parallelism, webPort);
+                new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays),
+                retentionCleanupIntervalMin * 60_000L, parallelism, webPort);
     }
 
     static Startup parseStartup(String value) {
@@ -123,14 +171,5 @@ public class RunCommand implements Callable<Integer> {
             default:
                 throw new IllegalArgumentException("--startup must be initial or latest, got: " + value);
         }
-    }
-
-    /** The cluster's environment under {@code flink run}; otherwise a local one with the web UI. */
-    static StreamExecutionEnvironment environment(Configuration conf) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        if (env instanceof LocalStreamEnvironment) {
-            return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-        }
-        return env;
     }
 }

@@ -20,6 +20,7 @@ public record JobConfig(
         long flushIntervalMs,
         long checkpointIntervalMs,
         RetentionPolicy retention,
+        long retentionCleanupIntervalMs,
         int parallelism,
         int webPort) {
 
@@ -32,6 +33,7 @@ public record JobConfig(
         Objects.requireNonNull(stateDir, "state dir");
         require(flushIntervalMs > 0, "--flush-interval-ms must be > 0");
         require(checkpointIntervalMs >= 100, "--checkpoint-interval-ms must be >= 100");
+        require(retentionCleanupIntervalMs >= 0, "--retention-cleanup-interval-min must be >= 0 (0 = off)");
         require(parallelism >= 1, "--parallelism must be >= 1");
         require(webPort >= 0 && webPort <= 65535, "--web-port must be a port number (0 = any free port)");
         if (!slot.equals(slot.toLowerCase(java.util.Locale.ROOT))) {

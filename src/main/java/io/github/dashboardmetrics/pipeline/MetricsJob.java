@@ -2,7 +2,7 @@ package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.rollup.RollupRow;
-import io.github.dashboardmetrics.sink.RollupReset;
+import io.github.dashboardmetrics.sink.RetentionCleaner;
 import io.github.dashboardmetrics.sink.RollupSinks;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ public final class MetricsJob {
 
     private MetricsJob() {}
 
-    /** Flink settings of the job: checkpointing under the state dir, restart strategy, no Kryo. */
+    /** Flink settings of a local run: checkpoints under the state dir, restarts, the web UI, and resuming. */
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration conf = new Configuration();
         Path checkpoints = config.stateDir().toAbsolutePath().resolve("checkpoints");
@@ -36,7 +37,7 @@ public final class MetricsJob {
         conf.setString("restart-strategy.type", "exponential-delay");
         conf.setString("restart-strategy.exponential-delay.initial-backoff", "1 s");
         conf.setString("restart-strategy.exponential-delay.max-backoff", "1 min");
-        conf.setString("pipeline.generic-types", "false");
+        conf.addAll(jobConfiguration(config));
         conf.setString("parallelism.default", Integer.toString(config.parallelism()));
         conf.setString("rest.port", Integer.toString(config.webPort()));
         conf.setString("rest.address", "localhost");
@@ -57,19 +58,14 @@ public final class MetricsJob {
     }
 
     /**
-     * On a fresh start from a snapshot, empties the rollup tables first (unless asked to keep
-     * them): rows the job will not rewrite, such as the Celery task's rows for buckets with no
-     * source rows left, would otherwise stay. Returns the number of rows removed.
+     * The settings the job itself insists on wherever it runs; everything else (checkpointing,
+     * state backend, restarts) is the cluster's configuration (see flink-conf/config.yaml).
      */
-    public static long resetRollupsIfFresh(JobConfig config, Configuration conf, boolean keepExisting)
-            throws java.sql.SQLException {
-        if (resumes(conf) || config.startup() != io.github.dashboardmetrics.source.CdcSourceFactory.Startup.INITIAL
-                || keepExisting) {
-            return 0;
-        }
-        long removed = RollupReset.clearAll(config.rollup());
-        LOG.info("Fresh start from a snapshot: removed {} existing rollup rows", removed);
-        return removed;
+    public static Configuration jobConfiguration(JobConfig config) {
+        Configuration conf = new Configuration();
+        // Every state and record type has a Flink serializer: a Kryo fallback is a bug, not a default.
+        conf.setString("pipeline.generic-types", "false");
+        return conf;
     }
 
     /** Adds the job's operators to {@code env}; checks the databases first. */
@@ -91,5 +87,16 @@ public final class MetricsJob {
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()));
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), checked.rollupBesideOrganization(),
                 1000, Math.max(50, config.flushIntervalMs() / 2), 5, cacheInvalidation));
+        if (config.retentionCleanupIntervalMs() > 0) {
+            env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
+                    .returns(Void.class)
+                    .name("delete rollup rows past retention")
+                    .uid("retention-cleaner")
+                    .setParallelism(1)
+                    .sinkTo(new DiscardingSink<>())
+                    .name("(nothing to write)")
+                    .uid("retention-cleaner-sink")
+                    .setParallelism(1);
+        }
     }
 }

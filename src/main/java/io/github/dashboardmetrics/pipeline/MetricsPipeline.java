@@ -37,16 +37,30 @@ public final class MetricsPipeline {
 
     /** From Debezium JSON messages to the rollup rows to write. */
     public static DataStream<RollupRow> fromDebeziumJson(DataStream<String> messages, Settings settings) {
-        DataStream<RowChange> changes = messages
-                .process(new DecodeChanges())
-                .returns(RowChange.class)
-                .name("decode Debezium events")
-                .uid("decode-changes");
-        return fromChanges(changes, settings);
+        return fromChanges(decode(messages), settings);
     }
 
     /** From decoded row changes to the rollup rows to write. */
     public static DataStream<RollupRow> fromChanges(DataStream<RowChange> changes, Settings settings) {
+        return metricDeltas(changes)
+                .keyBy(MetricDelta::rollupKey, Types.STRING)
+                .process(new BucketRollup(settings.flushIntervalMs(), settings.retention()))
+                .returns(RollupRow.class)
+                .name("roll up hour/day/month buckets")
+                .uid("rollup-buckets");
+    }
+
+    /** Debezium JSON messages decoded, as {@link #fromDebeziumJson} does. */
+    public static DataStream<RowChange> decode(DataStream<String> messages) {
+        return messages
+                .process(new DecodeChanges())
+                .returns(RowChange.class)
+                .name("decode Debezium events")
+                .uid("decode-changes");
+    }
+
+    /** From decoded row changes to the metric deltas of every organisation: normalise, join, apply the rules. */
+    public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes) {
         DataStream<WeightedRow> rows = changes
                 .keyBy(RowChange::rowKey, Types.STRING)
                 .process(new RowNormaliser())
@@ -85,20 +99,13 @@ public final class MetricsPipeline {
 
         DataStream<WeightedRow> withDirectOrg = only(rows, r -> r.kind == RowKind.USAGE || r.kind == RowKind.HITL_QUEUE);
 
-        DataStream<MetricDelta> deltas = withDirectOrg
+        return withDirectOrg
                 .union(pagesOfOrg, executionsOfOrg, executionsOfPipelines, filesOfOrg, pagesOfFailedFiles)
                 .flatMap((WeightedRow w, org.apache.flink.util.Collector<MetricDelta> out) ->
                         MetricRules.contributions(w.row, w.weight, w.sourceTsMs, out::collect))
                 .returns(MetricDelta.class)
                 .name("metric deltas")
                 .uid("metric-deltas");
-
-        return deltas
-                .keyBy(MetricDelta::rollupKey, Types.STRING)
-                .process(new BucketRollup(settings.flushIntervalMs(), settings.retention()))
-                .returns(RollupRow.class)
-                .name("roll up hour/day/month buckets")
-                .uid("rollup-buckets");
     }
 
     /** A row predicate that Flink can ship. */

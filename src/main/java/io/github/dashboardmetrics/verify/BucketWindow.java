@@ -11,6 +11,12 @@ import java.time.Instant;
  */
 public record BucketWindow(Granularity granularity, Instant fromInclusive, Instant toExclusive) {
 
+    /** Whether a bucket starting at {@code bucket} is inside the window. */
+    public boolean contains(Instant bucket) {
+        return (fromInclusive == null || !bucket.isBefore(fromInclusive))
+                && (toExclusive == null || bucket.isBefore(toExclusive));
+    }
+
     public boolean isEmpty() {
         return fromInclusive != null && toExclusive != null && !fromInclusive.isBefore(toExclusive);
     }

@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.it;
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.monitoring.PrometheusEndpoint;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
+import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -40,7 +41,9 @@ final class RunningJob implements AutoCloseable {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         MetricsJob.build(env, config, cacheInvalidation);
-        MetricsJob.resetRollupsIfFresh(config, conf, false);
+        if (!MetricsJob.resumes(conf)) {
+            RollupReset.clearAll(config.rollup()); // what `run` does on a fresh local start
+        }
         return new RunningJob(env.executeAsync(MetricsJob.JOB_NAME), MetricsJob.resumes(conf));
     }
 

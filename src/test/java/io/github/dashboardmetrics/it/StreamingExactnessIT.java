@@ -45,13 +45,37 @@ class StreamingExactnessIT {
 
     private static JobConfig config(DatabaseTarget target, String name, Path stateDir) {
         return new JobConfig(target, target, name, name, Startup.INITIAL, stateDir, null, 200, 1000,
-                RetentionPolicy.DEFAULT, 1, 0);
+                RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
     }
 
     private static VerifyReport awaitExact(DatabaseTarget target) throws Exception {
         return Await.until("rollups equal to the recomputation", CATCH_UP,
                 () -> RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now())),
                 VerifyReport::isEqual);
+    }
+
+    /** An hourly row 40 days old and a daily row 400 days old, as Unstract's cleanup would find them. */
+    private static void insertRowsPastRetention(DatabaseTarget target) throws Exception {
+        try (java.sql.Connection c = target.connect(); java.sql.Statement st = c.createStatement()) {
+            String org = "(SELECT min(id) FROM organization)";
+            st.execute("INSERT INTO event_metrics_hourly (id, created_at, modified_at, \"timestamp\", metric_name, metric_type,"
+                    + " metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(), now(), now(),"
+                    + " date_trunc('hour', now()) - interval '40 days', 'llm_calls', 'counter', 1, 1, 'default', '', " + org + ")");
+            st.execute("INSERT INTO event_metrics_daily (id, created_at, modified_at, \"date\", metric_name, metric_type,"
+                    + " metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(), now(), now(),"
+                    + " current_date - 400, 'llm_calls', 'counter', 1, 1, 'default', '', " + org + ")");
+        }
+        assertThat(countRowsPastRetention(target)).isEqualTo(2);
+    }
+
+    private static long countRowsPastRetention(DatabaseTarget target) throws Exception {
+        try (java.sql.Connection c = target.connect(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM event_metrics_hourly"
+                        + " WHERE \"timestamp\" < now() - interval '31 days') + (SELECT count(*) FROM event_metrics_daily"
+                        + " WHERE \"date\" < current_date - 366)")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static long seed() {
@@ -84,6 +108,7 @@ class StreamingExactnessIT {
             }
 
             workload.run(2_000); // while the job is down
+            insertRowsPastRetention(target);
 
             try (RunningJob job = RunningJob.start(config)) {
                 assertThat(job.resumed).as("resumed from the retained checkpoint").isTrue();
@@ -91,6 +116,8 @@ class StreamingExactnessIT {
                 VerifyReport report = awaitExact(target);
                 System.out.println(report.summary(5));
                 assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+                Await.until("rows past retention deleted by the job", CATCH_UP,
+                        () -> countRowsPastRetention(target), n -> n == 0);
             }
         }
     }

@@ -1,0 +1,26 @@
+-- Database-side prerequisites of dashboard-metrics-flink, to be run by an administrator on
+-- Unstract's database. Replace unstract (Unstract's DB_SCHEMA) and the password as needed.
+-- wal_level = logical must be set in postgresql.conf (needs a restart); check with SHOW wal_level.
+
+-- A least-privilege role for the job: it streams changes (REPLICATION), reads the captured
+-- tables (the snapshot and the preflight checks) and writes only the three rollup tables.
+CREATE ROLE dashboard_metrics WITH LOGIN REPLICATION PASSWORD 'change-me';
+DO $$ BEGIN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO dashboard_metrics', current_database());
+END $$;
+GRANT USAGE ON SCHEMA unstract TO dashboard_metrics;
+GRANT SELECT ON unstract.organization, unstract.workflow, unstract.pipeline, unstract.api_deployment,
+    unstract.workflow_execution, unstract.workflow_file_execution, unstract.usage, unstract.page_usage
+    TO dashboard_metrics;
+GRANT SELECT, INSERT, UPDATE, DELETE
+    ON unstract.event_metrics_hourly, unstract.event_metrics_daily, unstract.event_metrics_monthly
+    TO dashboard_metrics;
+
+-- The publication of exactly the captured tables (never the rollup tables: the job does not read
+-- its own writes). Pass its name to `run --publication` (default dashboard_metrics).
+CREATE PUBLICATION dashboard_metrics FOR TABLE
+    unstract.organization, unstract.workflow, unstract.pipeline, unstract.api_deployment,
+    unstract.workflow_execution, unstract.workflow_file_execution, unstract.usage, unstract.page_usage;
+
+-- REPLICA IDENTITY: leave the default. The job keeps the last image of every row in its own
+-- state and never relies on Debezium's before-image, so FULL would only add WAL volume.

@@ -1,0 +1,9 @@
+-- For a rebuild (README, "Rebuilding from a fresh snapshot"): empty copies of the three rollup
+-- tables in a shadow schema, for the second job to fill. LIKE ... INCLUDING ALL copies columns,
+-- the unique keys the job's upsert needs, and the indexes (not the foreign keys).
+CREATE SCHEMA unstract_rebuild;
+CREATE TABLE unstract_rebuild.event_metrics_hourly (LIKE unstract.event_metrics_hourly INCLUDING ALL);
+CREATE TABLE unstract_rebuild.event_metrics_daily (LIKE unstract.event_metrics_daily INCLUDING ALL);
+CREATE TABLE unstract_rebuild.event_metrics_monthly (LIKE unstract.event_metrics_monthly INCLUDING ALL);
+GRANT USAGE ON SCHEMA unstract_rebuild TO dashboard_metrics;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA unstract_rebuild TO dashboard_metrics;
