@@ -17,6 +17,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -61,6 +62,9 @@ public class DemoCommand implements Callable<Integer> {
             description = "How often changed buckets are written. Default: ${DEFAULT-VALUE}.")
     long flushIntervalMs;
 
+    @Mixin
+    OperationsOptions operations;
+
     @Override
     public Integer call() throws Exception {
         if (rate <= 0 || reportIntervalS <= 0 || historyChanges < 0) {
@@ -87,8 +91,11 @@ public class DemoCommand implements Callable<Integer> {
                 JobConfig config = new JobConfig(target, target, "dashboard_metrics_demo", "dashboard_metrics_demo",
                         Startup.INITIAL, stateDir, null, flushIntervalMs, 5_000, RetentionPolicy.DEFAULT, 3_600_000L, 1, webPort);
                 Configuration conf = MetricsJob.flinkConfiguration(config);
+                if (operations.configurePrometheus(conf)) {
+                    System.out.println("Prometheus metrics: http://localhost:" + operations.prometheusPort + "/metrics");
+                }
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-                MetricsJob.build(env, config);
+                MetricsJob.build(env, config, operations.cacheInvalidation());
                 JobClient job = env.executeAsync(MetricsJob.JOB_NAME);
                 System.out.println("Job started: " + job.getJobID());
 

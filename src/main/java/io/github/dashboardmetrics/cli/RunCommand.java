@@ -28,6 +28,9 @@ public class RunCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
 
+    @Mixin
+    OperationsOptions operations;
+
     @Option(names = "--slot", defaultValue = "dashboard_metrics", paramLabel = "NAME",
             description = "Logical replication slot (created when missing). Default: ${DEFAULT-VALUE}.")
     String slot;
@@ -98,9 +101,10 @@ public class RunCommand implements Callable<Integer> {
             return runOnCluster(config, reset);
         }
         Configuration conf = MetricsJob.flinkConfiguration(config);
+        boolean prometheus = operations.configurePrometheus(conf);
         boolean resuming = MetricsJob.resumes(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-        MetricsJob.build(env, config);
+        MetricsJob.build(env, config, operations.cacheInvalidation());
         if (reset == ResetRollups.ALWAYS || (reset == ResetRollups.AUTO && !resuming && config.startup() == Startup.INITIAL)) {
             clearRollups(config);
         }
@@ -109,6 +113,9 @@ public class RunCommand implements Callable<Integer> {
                 : "Starting fresh (" + startup + ")");
         if (webPort != 0) {
             System.out.println("Flink web UI: http://localhost:" + webPort);
+        }
+        if (prometheus) {
+            System.out.println("Prometheus metrics: http://localhost:" + operations.prometheusPort + "/metrics");
         }
         env.execute(MetricsJob.JOB_NAME);
         return 0;
@@ -120,7 +127,11 @@ public class RunCommand implements Callable<Integer> {
      */
     private int runOnCluster(JobConfig config, ResetRollups reset) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config));
-        MetricsJob.build(env, config);
+        MetricsJob.build(env, config, operations.cacheInvalidation());
+        if (operations.prometheusPort != null) {
+            System.out.println("--prometheus-port only applies to local runs: on a cluster, configure "
+                    + "metrics.reporter.prom.* in the cluster's configuration");
+        }
         if (reset == ResetRollups.ALWAYS) {
             clearRollups(config);
         }

@@ -6,6 +6,7 @@ import io.github.dashboardmetrics.rollup.RestoreRecheck;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.RetentionCleaner;
 import io.github.dashboardmetrics.sink.RollupSinks;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.DebeziumTopics;
 import io.github.dashboardmetrics.source.KafkaPreflight;
@@ -74,6 +75,11 @@ public final class MetricsJob {
 
     /** Adds the job's operators to {@code env}; checks the databases (and brokers) first. */
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        build(env, config, null);
+    }
+
+    /** The same, deleting Unstract's cached dashboard hours after each hourly commit ({@code null}: off). */
+    public static void build(StreamExecutionEnvironment env, JobConfig config, CacheInvalidation cacheInvalidation) {
         ChangeMessages source = config.readsKafka() ? kafkaMessages(env, config) : postgresMessages(env, config);
         DataStream<MetricDelta> rechecks = env.addSource(new RestoreRecheck(config.rollup()))
                 .returns(MetricDelta.class)
@@ -83,7 +89,7 @@ public final class MetricsJob {
         DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(source.messages(),
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), source.rollupBesideOrganization(),
-                1000, Math.max(50, config.flushIntervalMs() / 2), 5));
+                1000, Math.max(50, config.flushIntervalMs() / 2), 5, cacheInvalidation));
         if (config.retentionCleanupIntervalMs() > 0) {
             env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
                     .returns(Void.class)

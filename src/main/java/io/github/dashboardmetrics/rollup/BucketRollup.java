@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.rollup;
 
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
+import io.github.dashboardmetrics.monitoring.JobMetrics;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -39,6 +41,7 @@ public class BucketRollup extends KeyedProcessFunction<String, MetricDelta, Roll
     private transient List<MapState<Long, Long>> pending;
     private transient ValueState<Long> nextFlush;
     private transient ValueState<Long> nextCleanup;
+    private transient Counter deltasApplied;
 
     public BucketRollup(long flushIntervalMs, RetentionPolicy retention) {
         if (flushIntervalMs <= 0) {
@@ -60,10 +63,12 @@ public class BucketRollup extends KeyedProcessFunction<String, MetricDelta, Roll
         }
         nextFlush = getRuntimeContext().getState(new ValueStateDescriptor<>("next-flush", Types.LONG));
         nextCleanup = getRuntimeContext().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
+        deltasApplied = JobMetrics.of(getRuntimeContext().getMetricGroup()).counter(JobMetrics.METRIC_DELTAS);
     }
 
     @Override
     public void processElement(MetricDelta delta, Context ctx, Collector<RollupRow> out) throws Exception {
+        deltasApplied.inc();
         long now = ctx.timerService().currentProcessingTime();
         boolean changed = false;
         for (Granularity g : TIERS) {

@@ -3,40 +3,33 @@ package io.github.dashboardmetrics.sink;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
-import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
-import org.apache.flink.connector.jdbc.JdbcExecutionOptions;
-import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
- * Attaches one batched JDBC sink per rollup table. Each sink runs with the rollup operator's
+ * Attaches one {@link RollupSink} per rollup table. Each runs with the rollup operator's
  * parallelism and a forward connection, so every rollup key has exactly one writer and its writes
- * keep their order. The connector flushes on every checkpoint and retries failed batches; writes
- * are absolute, so a batch replayed after a failure is harmless.
+ * keep their order. Writers flush on every checkpoint and retry transient failures; writes are
+ * absolute, so a batch replayed after a failure is harmless. With cache invalidation on, the
+ * hourly writer deletes Unstract's cached dashboard hours after each commit.
  */
 public final class RollupSinks {
     private RollupSinks() {}
 
+    /** @param cacheInvalidation Unstract's Redis, or null: no invalidation */
     public record Settings(DatabaseTarget target, boolean guardOrganization, int batchSize, long batchIntervalMs,
-            int maxRetries) implements java.io.Serializable {}
+            int maxRetries, CacheInvalidation cacheInvalidation) implements java.io.Serializable {
+        public Settings(DatabaseTarget target, boolean guardOrganization, int batchSize, long batchIntervalMs,
+                int maxRetries) {
+            this(target, guardOrganization, batchSize, batchIntervalMs, maxRetries, null);
+        }
+    }
 
     public static void attach(DataStream<RollupRow> rows, Settings settings) {
         for (Granularity g : Granularity.values()) {
-            String sql = RollupStatements.upsertOrDelete(settings.target().schema(), g, settings.guardOrganization());
-            boolean guard = settings.guardOrganization();
-            JdbcSink<RollupRow> sink = JdbcSink.<RollupRow>builder()
-                    .withQueryStatement(sql, (ps, row) -> RollupStatements.bind(ps, row, guard))
-                    .withExecutionOptions(JdbcExecutionOptions.builder()
-                            .withBatchSize(settings.batchSize())
-                            .withBatchIntervalMs(settings.batchIntervalMs())
-                            .withMaxRetries(settings.maxRetries())
-                            .build())
-                    .buildAtLeastOnce(new JdbcConnectionOptions.JdbcConnectionOptionsBuilder()
-                            .withUrl(settings.target().jdbcUrl())
-                            .withDriverName("org.postgresql.Driver")
-                            .withUsername(settings.target().user())
-                            .withPassword(settings.target().password())
-                            .build());
+            RollupSink sink = new RollupSink(new RollupSink.Settings(settings.target(), g, settings.guardOrganization(),
+                    settings.batchSize(), settings.batchIntervalMs(), settings.maxRetries(),
+                    g == Granularity.HOURLY ? settings.cacheInvalidation() : null));
             String tier = g.name().toLowerCase(java.util.Locale.ROOT);
             rows.filter(r -> r.granularity == g)
                     .name("only " + g.table())

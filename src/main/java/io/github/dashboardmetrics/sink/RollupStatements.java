@@ -12,8 +12,8 @@ import java.time.ZoneOffset;
 /**
  * The one statement that writes a {@link RollupRow} to its table: an upsert of absolute values
  * when the bucket has rows, a delete when it has none. Both are done by one statement (a
- * data-modifying CTE, only one half of which matches) so that a single batched JDBC sink per
- * table keeps the writes of each key in order.
+ * data-modifying CTE, only one half of which matches) so that one batched statement per table
+ * keeps the writes of each key in order.
  *
  * <p>On insert the writer sets {@code id} (a new UUID) and {@code created_at}; on update it keeps
  * both and sets {@code modified_at}, as Unstract's own upsert does. When the rollup tables sit
