@@ -29,8 +29,7 @@ import org.junit.jupiter.api.Test;
 class BackfillIT {
     @Test
     void recomputesTheRangeInFullAndOnlyTheRange() throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("BackfillIT seed=" + seed + " (rerun with -Dseed=" + seed + ")");
+        long seed = Exactness.seed("BackfillIT");
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
             db.createUnstractSchema("unstract", true);
             DatabaseTarget target = db.target("unstract");

@@ -32,8 +32,7 @@ class CommandLineKillRestartIT {
 
     @Test
     void sigkillMidwayThenSameCommandResumesAndStaysExact(@TempDir Path stateDir) throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("CommandLineKillRestartIT seed=" + seed + " (rerun with -Dseed=" + seed + ")");
+        long seed = Exactness.seed("CommandLineKillRestartIT");
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
             db.createUnstractSchema("unstract", true);
             DatabaseTarget target = db.target("unstract");

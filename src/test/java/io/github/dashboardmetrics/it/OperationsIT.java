@@ -57,8 +57,7 @@ class OperationsIT {
     @Test
     void invalidatesRewrittenHoursExportsMetricsAndOutlivesRedis(@TempDir Path stateDir, @TempDir Path redisDir)
             throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("OperationsIT seed=" + seed + " (rerun with -Dseed=" + seed + ")");
+        long seed = Exactness.seed("OperationsIT");
         int prometheusPort = RedisServer.freePort();
         try (EmbeddedDatabase db = EmbeddedDatabase.start(); RedisServer redis = RedisServer.start(redisDir)) {
             db.createUnstractSchema("unstract", true);
@@ -152,9 +151,7 @@ class OperationsIT {
     }
 
     private static VerifyReport awaitExact(DatabaseTarget target) throws Exception {
-        return Await.until("rollups equal to the recomputation", CATCH_UP,
-                () -> RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now())),
-                VerifyReport::isEqual);
+        return Exactness.awaitExact(target, target);
     }
 
     private static Instant databaseNow(DatabaseTarget target) throws Exception {

@@ -36,14 +36,12 @@ class RebuildIT {
     }
 
     private static VerifyReport awaitExact(DatabaseTarget source, DatabaseTarget rollup) throws Exception {
-        return Await.until("rollups in " + rollup.schema() + " equal to the recomputation", CATCH_UP,
-                () -> RollupVerifier.verify(source, rollup, VerifyScope.everything(Instant.now())), VerifyReport::isEqual);
+        return Exactness.awaitExact(source, rollup);
     }
 
     @Test
     void secondJobIntoShadowTablesThenPromoteThenResumeOnTheLiveTables(@TempDir Path temp) throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("RebuildIT seed=" + seed + " (rerun with -Dseed=" + seed + ")");
+        long seed = Exactness.seed("RebuildIT");
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
             db.createUnstractSchema("unstract", true);
             DatabaseTarget live = db.target("unstract");

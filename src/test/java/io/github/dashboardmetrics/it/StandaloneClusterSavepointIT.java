@@ -38,8 +38,7 @@ class StandaloneClusterSavepointIT {
 
     @Test
     void submitStopWithSavepointResumeStaysExact(@TempDir Path temp) throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("StandaloneClusterSavepointIT seed=" + seed + " (rerun with -Dseed=" + seed + ")");
+        long seed = Exactness.seed("StandaloneClusterSavepointIT");
         try (EmbeddedDatabase db = EmbeddedDatabase.start();
                 StandaloneFlinkCluster cluster = StandaloneFlinkCluster.start(temp.resolve("flink"))) {
             db.createUnstractSchema("unstract", true);
@@ -79,8 +78,6 @@ class StandaloneClusterSavepointIT {
     }
 
     private static VerifyReport awaitExact(DatabaseTarget target) throws Exception {
-        return Await.until("rollups equal to the recomputation", CATCH_UP,
-                () -> RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now())),
-                VerifyReport::isEqual);
+        return Exactness.awaitExact(target, target);
     }
 }

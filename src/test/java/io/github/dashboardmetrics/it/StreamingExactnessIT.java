@@ -49,9 +49,7 @@ class StreamingExactnessIT {
     }
 
     private static VerifyReport awaitExact(DatabaseTarget target) throws Exception {
-        return Await.until("rollups equal to the recomputation", CATCH_UP,
-                () -> RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now())),
-                VerifyReport::isEqual);
+        return Exactness.awaitExact(target, target);
     }
 
     /** An hourly row 40 days old and a daily row 400 days old, as Unstract's cleanup would find them. */
@@ -79,9 +77,7 @@ class StreamingExactnessIT {
     }
 
     private static long seed() {
-        long seed = Long.getLong("seed", System.nanoTime());
-        System.out.println("StreamingExactnessIT seed=" + seed + " (rerun with -Dseed=" + seed + ")");
-        return seed;
+        return Exactness.seed("StreamingExactnessIT");
     }
 
     @Test
