@@ -32,11 +32,12 @@ public class RunCommand implements Callable<Integer> {
     OperationsOptions operations;
 
     @Option(names = "--slot", defaultValue = "dashboard_metrics", paramLabel = "NAME",
-            description = "Logical replication slot (created when missing). Default: ${DEFAULT-VALUE}.")
+            description = "Logical replication slot (created when missing; unused with --source kafka). Default: ${DEFAULT-VALUE}.")
     String slot;
 
     @Option(names = "--publication", defaultValue = "dashboard_metrics", paramLabel = "NAME",
-            description = "Publication of the captured tables (created or completed when missing). Default: ${DEFAULT-VALUE}.")
+            description = "Publication of the captured tables (created or completed when missing; unused with --source kafka). "
+                    + "Default: ${DEFAULT-VALUE}.")
     String publication;
 
     @Option(names = "--startup", defaultValue = "initial", paramLabel = "MODE",
