@@ -10,8 +10,6 @@ import io.github.dashboardmetrics.verify.VerifyReport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -86,9 +84,7 @@ public final class BackfillWriter {
 
     private static void bindDelete(PreparedStatement ps, RollupKey key) throws SQLException {
         ps.setObject(1, key.organizationId(), java.sql.Types.BIGINT);
-        ps.setObject(2, key.granularity() == Granularity.HOURLY
-                ? OffsetDateTime.ofInstant(key.bucket(), ZoneOffset.UTC)
-                : Granularity.utcDate(key.bucket().toEpochMilli()));
+        ps.setObject(2, key.granularity().bucketParameter(key.bucket().toEpochMilli()));
         ps.setString(3, key.metricName());
         ps.setString(4, key.project());
         ps.setString(5, key.tag());

@@ -123,21 +123,7 @@ final class CorrectionOperations implements OperationGroup {
         if (!model.apiDeployments.isEmpty()) {
             tables.add(UnstractRows.API_DEPLOYMENT);
         }
-        if (!model.executions.isEmpty()) {
-            tables.add(UnstractRows.WORKFLOW_EXECUTION);
-        }
-        if (model.hasAnyFile()) {
-            tables.add(UnstractRows.FILE_EXECUTION);
-        }
-        if (!model.usages.isEmpty()) {
-            tables.add(UnstractRows.USAGE);
-        }
-        if (!model.pageUsages.isEmpty()) {
-            tables.add(UnstractRows.PAGE_USAGE);
-        }
-        if (!model.pendingReviews.isEmpty() || !model.approvedReviews.isEmpty()) {
-            tables.add(UnstractRows.HITL_QUEUE);
-        }
+        tables.addAll(movableTables()); // the fact tables, in the same order
         String table = random.pick(tables);
         Instant modifiedAt = TimestampPicker.micros(now);
         switch (table) {

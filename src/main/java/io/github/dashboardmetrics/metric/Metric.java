@@ -53,11 +53,16 @@ public enum Metric {
     }
 
     public static Metric fromMetricName(String name) {
+        return findByMetricName(name).orElseThrow(() -> new IllegalArgumentException("unknown metric_name: " + name));
+    }
+
+    /** The metric with this {@code metric_name}, if it is one of the 12. */
+    public static java.util.Optional<Metric> findByMetricName(String name) {
         for (Metric m : values()) {
             if (m.metricName.equals(name)) {
-                return m;
+                return java.util.Optional.of(m);
             }
         }
-        throw new IllegalArgumentException("unknown metric_name: " + name);
+        return java.util.Optional.empty();
     }
 }

@@ -50,6 +50,16 @@ public enum Granularity {
     }
 
     /**
+     * A bucket start as the JDBC parameter its column takes: a UTC {@code timestamptz} for the
+     * hourly table, the UTC {@code date} for the daily and monthly ones.
+     */
+    public Object bucketParameter(long bucketStartMillis) {
+        return this == HOURLY
+                ? java.time.OffsetDateTime.ofInstant(Instant.ofEpochMilli(bucketStartMillis), ZoneOffset.UTC)
+                : utcDate(bucketStartMillis);
+    }
+
+    /**
      * Start of the oldest bucket of this tier that is still kept, given a retention in days
      * ({@code <= 0} means unlimited: returns {@link Long#MIN_VALUE}). A bucket is retained when
      * its start is at or after this instant.

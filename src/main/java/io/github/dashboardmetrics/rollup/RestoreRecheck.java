@@ -107,7 +107,8 @@ public class RestoreRecheck extends RichSourceFunction<MetricDelta> implements C
                     ps.setObject(1, OffsetDateTime.ofInstant(Instant.ofEpochMilli(sinceMillis), ZoneOffset.UTC));
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
-                            Metric metric = known(rs.getString(2));
+                            // A row with another metric_name is not the job's to recheck.
+                            Metric metric = Metric.findByMetricName(rs.getString(2)).orElse(null);
                             if (metric != null) {
                                 long t = rs.getObject(3, OffsetDateTime.class).toInstant().toEpochMilli();
                                 touches.add(new MetricDelta(rs.getLong(1), metric, t, 0.0, 0, 0L));
@@ -120,12 +121,4 @@ public class RestoreRecheck extends RichSourceFunction<MetricDelta> implements C
         return touches;
     }
 
-    private static Metric known(String metricName) {
-        for (Metric m : Metric.values()) {
-            if (m.metricName().equals(metricName)) {
-                return m;
-            }
-        }
-        return null; // a row the job never writes: not ours to recheck
-    }
 }

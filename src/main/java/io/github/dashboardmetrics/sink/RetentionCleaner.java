@@ -6,9 +6,6 @@ import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.source.RichSourceFunction;
@@ -84,9 +81,7 @@ public class RetentionCleaner extends RichSourceFunction<Void> {
                     continue;
                 }
                 long horizon = retention.horizon(g, nowMillis);
-                Object bound = g == Granularity.HOURLY
-                        ? OffsetDateTime.ofInstant(Instant.ofEpochMilli(horizon), ZoneOffset.UTC)
-                        : Granularity.utcDate(horizon);
+                Object bound = g.bucketParameter(horizon);
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM \"" + rollup.schema() + "\".\""
                         + g.table() + "\" WHERE \"" + g.bucketColumn() + "\" < ?")) {
                     ps.setObject(1, bound);

@@ -5,9 +5,6 @@ import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 
 /**
  * The one statement that writes a {@link RollupRow} to its table: an upsert of absolute values
@@ -46,7 +43,7 @@ public final class RollupStatements {
 
     /** Binds a row to the statement of {@link #upsertOrDelete}. */
     public static void bind(PreparedStatement ps, RollupRow row, boolean guardOrganization) throws SQLException {
-        Object bucket = bucketValue(row);
+        Object bucket = row.granularity.bucketParameter(row.bucketStart);
         int i = 1;
         // DELETE half
         ps.setLong(i++, row.count);
@@ -66,10 +63,4 @@ public final class RollupStatements {
         }
     }
 
-    private static Object bucketValue(RollupRow row) {
-        if (row.granularity == Granularity.HOURLY) {
-            return OffsetDateTime.ofInstant(Instant.ofEpochMilli(row.bucketStart), ZoneOffset.UTC);
-        }
-        return Granularity.utcDate(row.bucketStart);
-    }
 }
