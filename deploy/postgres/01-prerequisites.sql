@@ -3,7 +3,8 @@
 -- wal_level = logical must be set in postgresql.conf (needs a restart); check with SHOW wal_level.
 
 -- A least-privilege role for the job: it streams changes (REPLICATION), reads the captured
--- tables (the snapshot and the preflight checks) and writes only the three rollup tables.
+-- tables (the snapshot and the preflight checks) and writes only the three rollup tables and its
+-- dead-letter table.
 CREATE ROLE dashboard_metrics WITH LOGIN REPLICATION PASSWORD 'change-me';
 DO $$ BEGIN
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO dashboard_metrics', current_database());
@@ -15,6 +16,19 @@ GRANT SELECT ON unstract.organization, unstract.workflow, unstract.pipeline, uns
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON unstract.event_metrics_hourly, unstract.event_metrics_daily, unstract.event_metrics_monthly
     TO dashboard_metrics;
+
+-- The dead-letter table: one row per change event the job refuses (README, "Bad input and dead
+-- letters"). The job creates it itself when its role may create tables in the schema.
+CREATE TABLE IF NOT EXISTS unstract.dashboard_metrics_dead_letter (
+    event_key       text PRIMARY KEY,       -- sha-256 of position and payload: a replay is stored once
+    detected_at     timestamptz NOT NULL,
+    source_table    text,
+    source_position text,                   -- lsn/txId of the event; Kafka topic/partition@offset
+    reason          text NOT NULL,
+    action          text NOT NULL,          -- 'dropped' or 'row retracted'
+    payload         text NOT NULL           -- the message as received (NUL characters escaped)
+);
+GRANT SELECT, INSERT ON unstract.dashboard_metrics_dead_letter TO dashboard_metrics;
 
 -- The publication of exactly the captured tables (never the rollup tables: the job does not read
 -- its own writes). Pass its name to `run --publication` (default dashboard_metrics).

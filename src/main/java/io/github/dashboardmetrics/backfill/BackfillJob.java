@@ -5,6 +5,7 @@ import io.github.dashboardmetrics.pipeline.MetricsPipeline;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
+import io.github.dashboardmetrics.source.ChangeMessage;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import io.github.dashboardmetrics.verify.RollupEntry;
 import io.github.dashboardmetrics.verify.RollupKey;
@@ -47,7 +48,7 @@ public final class BackfillJob {
         conf.setString("pipeline.generic-types", "false");
         conf.setString("parallelism.default", "1");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        DataStream<String> snapshot = env.fromSource(
+        DataStream<ChangeMessage> snapshot = env.fromSource(
                 CdcSourceFactory.create(new CdcSourceFactory.Settings(settings.source(), settings.slot(),
                         settings.publication(), CdcSourceFactory.Startup.SNAPSHOT_ONLY, checked.capturedTables())),
                 WatermarkStrategy.noWatermarks(), "PostgreSQL snapshot");

@@ -17,8 +17,12 @@ public final class JobMetrics {
     // decode (per source table)
     /** Row changes decoded, per captured source table. */
     public static final String CHANGES_READ = "changes_read";
-    /** Change events that could not be read (logged and skipped). */
+    /** Change events the job refused: logged, sent to the dead-letter table, never applied. */
     public static final String BAD_CHANGE_EVENTS = "bad_change_events";
+    /** Counter: refused change events committed to the dead-letter table. */
+    public static final String DEAD_LETTERS_WRITTEN = "dead_letters_written";
+    /** Counter: source values outside the domain the metrics know (a status, type or reason); applied by the rules. */
+    public static final String UNRECOGNISED_VALUES = "unrecognised_values";
 
     // roll up
     /** Metric deltas applied to the bucket totals (retractions included). */

@@ -1,13 +1,18 @@
 package io.github.dashboardmetrics.pipeline;
 
+import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.rollup.RestoreRecheck;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.sink.DeadLetterSink;
+import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.RetentionCleaner;
 import io.github.dashboardmetrics.sink.RollupSinks;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
+import io.github.dashboardmetrics.source.ChangeMessage;
+import io.github.dashboardmetrics.source.DecodeChanges;
 import io.github.dashboardmetrics.source.DebeziumTopics;
 import io.github.dashboardmetrics.source.KafkaPreflight;
 import io.github.dashboardmetrics.source.KafkaSourceFactory;
@@ -17,6 +22,7 @@ import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -86,7 +92,12 @@ public final class MetricsJob {
                 .name("recheck rows written after the restored checkpoint")
                 .uid("restore-recheck")
                 .setParallelism(1);
-        DataStream<RollupRow> rollups = MetricsPipeline.fromDebeziumJson(source.messages(),
+        SingleOutputStreamOperator<RowChange> changes = MetricsPipeline.decode(source.messages());
+        changes.getSideOutput(DecodeChanges.DEAD_LETTERS)
+                .sinkTo(new DeadLetterSink(config.rollup()))
+                .name("write " + DeadLetterTable.TABLE)
+                .uid("write-dead-letters");
+        DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), source.rollupBesideOrganization(),
                 1000, Math.max(50, config.flushIntervalMs() / 2), 5, cacheInvalidation));
@@ -104,14 +115,14 @@ public final class MetricsJob {
     }
 
     /** Debezium JSON change events, and whether the rollup tables sit beside {@code organization}. */
-    private record ChangeMessages(DataStream<String> messages, boolean rollupBesideOrganization) {}
+    private record ChangeMessages(DataStream<ChangeMessage> messages, boolean rollupBesideOrganization) {}
 
     /** The job's own replication slot through Flink CDC; the preflight checks both databases. */
     private static ChangeMessages postgresMessages(StreamExecutionEnvironment env, JobConfig config) {
         SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
         CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
                 config.publication(), config.startup(), checked.capturedTables());
-        DataStream<String> messages = env
+        DataStream<ChangeMessage> messages = env
                 .fromSource(CdcSourceFactory.create(sourceSettings), WatermarkStrategy.noWatermarks(),
                         "PostgreSQL change stream (" + config.slot() + ")")
                 .uid("postgres-cdc-source")
@@ -128,7 +139,7 @@ public final class MetricsJob {
         boolean rollupBesideOrganization = SourcePreflight.checkRollupTables(config.rollup());
         String schema = config.source().schema();
         KafkaPreflight.check(config.kafka(), schema, KafkaPreflight.DEFAULT_TIMEOUT);
-        DataStream<String> messages = env
+        DataStream<ChangeMessage> messages = env
                 .fromSource(KafkaSourceFactory.create(config.kafka(), schema, config.startup()),
                         WatermarkStrategy.noWatermarks(),
                         "Debezium topics " + DebeziumTopics.topic(config.kafka().topicPrefix(), schema, "*"))

@@ -13,6 +13,7 @@ import io.github.dashboardmetrics.metric.MetricRules;
 import io.github.dashboardmetrics.rollup.BucketRollup;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.source.ChangeMessage;
 import io.github.dashboardmetrics.source.DecodeChanges;
 import java.io.Serializable;
 import org.apache.flink.api.common.functions.FilterFunction;
@@ -20,6 +21,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * The job between source and sink, assembled from its stages (see the README's diagram):
@@ -35,20 +37,6 @@ public final class MetricsPipeline {
 
     private static final TypeInformation<WeightedRow> WEIGHTED = TypeInformation.of(WeightedRow.class);
 
-    /** From Debezium JSON messages to the rollup rows to write. */
-    public static DataStream<RollupRow> fromDebeziumJson(DataStream<String> messages, Settings settings) {
-        return fromChanges(decode(messages), settings, null);
-    }
-
-    /**
-     * From Debezium JSON messages to the rollup rows to write; {@code rechecks} (zero deltas,
-     * see {@link io.github.dashboardmetrics.rollup.RestoreRecheck}) mark buckets to rewrite.
-     */
-    public static DataStream<RollupRow> fromDebeziumJson(DataStream<String> messages, Settings settings,
-            DataStream<MetricDelta> rechecks) {
-        return fromChanges(decode(messages), settings, rechecks);
-    }
-
     /** From decoded row changes (and optional rechecks, may be null) to the rollup rows to write. */
     public static DataStream<RollupRow> fromChanges(DataStream<RowChange> changes, Settings settings,
             DataStream<MetricDelta> rechecks) {
@@ -61,8 +49,11 @@ public final class MetricsPipeline {
                 .uid("rollup-buckets");
     }
 
-    /** Debezium JSON messages decoded, as {@link #fromDebeziumJson} does. */
-    public static DataStream<RowChange> decode(DataStream<String> messages) {
+    /**
+     * Debezium JSON messages decoded; the events the job refuses come out of the result's side
+     * output {@link DecodeChanges#DEAD_LETTERS}.
+     */
+    public static SingleOutputStreamOperator<RowChange> decode(DataStream<ChangeMessage> messages) {
         return messages
                 .process(new DecodeChanges())
                 .returns(RowChange.class)

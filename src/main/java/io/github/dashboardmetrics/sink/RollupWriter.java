@@ -13,7 +13,7 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * Writes the rollup rows of one table: buffers them ({@link RollupBatch}: last row per key),
- * and writes the buffer in one transaction ({@link RollupTableWriter}) when it holds
+ * and writes the buffer in one transaction ({@link BatchTransactionWriter}) when it holds
  * {@code batchSize} keys, {@code batchIntervalMs} after its first row, and on every checkpoint
  * ({@link #flush}, called before the checkpoint barrier is passed on), so that a completed
  * checkpoint never covers rows that are not yet in the table.
@@ -31,7 +31,7 @@ final class RollupWriter implements SinkWriter<RollupRow> {
     private final ProcessingTimeService time;
     private final RollupBatch batch = new RollupBatch();
     private final WriterMetrics metrics;
-    private final RollupTableWriter table;
+    private final BatchTransactionWriter<RollupRow> table;
     private final CacheInvalidator invalidator;
     private final DashboardCacheKeys cacheKeys;
     private boolean flushScheduled;
@@ -41,7 +41,10 @@ final class RollupWriter implements SinkWriter<RollupRow> {
         this.time = time;
         String tableName = settings.granularity().table();
         this.metrics = new WriterMetrics(metricGroup, tableName);
-        this.table = new RollupTableWriter(settings.target(), settings.granularity(), settings.guardOrganization(),
+        boolean guard = settings.guardOrganization();
+        this.table = new BatchTransactionWriter<>(settings.target(), tableName,
+                RollupStatements.upsertOrDelete(settings.target().schema(), settings.granularity(), guard),
+                (statement, row) -> RollupStatements.bind(statement, row, guard),
                 settings.maxRetries(), "dashboard-metrics " + tableName + "/" + subtask, metrics.writeRetries());
         CacheInvalidation cache = settings.cacheInvalidation();
         if (cache != null) {

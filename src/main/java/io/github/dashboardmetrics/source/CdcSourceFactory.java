@@ -5,12 +5,11 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
-import org.apache.flink.cdc.debezium.JsonDebeziumDeserializationSchema;
 
 /**
  * The Flink CDC PostgreSQL source (incremental snapshot, then the WAL through pgoutput) over one
  * replication slot and one publication. Emits Debezium JSON envelopes without schemas, the same
- * shape a Kafka Connect topic carries, so both sources share one decoder.
+ * shape a Kafka Connect topic carries, so both sources share one decoder (see {@link CdcChangeMessages}).
  */
 public final class CdcSourceFactory {
     private CdcSourceFactory() {}
@@ -28,7 +27,7 @@ public final class CdcSourceFactory {
     public record Settings(DatabaseTarget source, String slot, String publication, Startup startup,
             List<String> tables) implements java.io.Serializable {}
 
-    public static PostgresSourceBuilder.PostgresIncrementalSource<String> create(Settings s) {
+    public static PostgresSourceBuilder.PostgresIncrementalSource<ChangeMessage> create(Settings s) {
         DatabaseTarget.requireIdentifier(s.slot(), "slot name");
         DatabaseTarget.requireIdentifier(s.publication(), "publication name");
         Properties debezium = new Properties();
@@ -52,7 +51,7 @@ public final class CdcSourceFactory {
                 startup = StartupOptions.initial();
         }
         String schema = s.source().schema();
-        return PostgresSourceBuilder.PostgresIncrementalSource.<String>builder()
+        return PostgresSourceBuilder.PostgresIncrementalSource.<ChangeMessage>builder()
                 .hostname(s.source().host())
                 .port(s.source().port())
                 .database(s.source().database())
@@ -64,7 +63,7 @@ public final class CdcSourceFactory {
                 .decodingPluginName("pgoutput")
                 .startupOptions(startup)
                 .debeziumProperties(debezium)
-                .deserializer(new JsonDebeziumDeserializationSchema(false))
+                .deserializer(new CdcChangeMessages())
                 .build();
     }
 }

@@ -6,14 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * The values of Debezium's Kafka records as JSON text, for the same decoder the direct source
- * feeds (it skips heartbeats and anything that is not a row change).
+ * The values of Debezium's Kafka records as JSON text with their topic, partition and offset, for
+ * the same decoder the direct source feeds (it skips heartbeats and anything that is not a row change).
  *
  * <p>A tombstone (null value, written by Debezium after each delete so that compaction can drop
  * the key) becomes the delete it stands for: {@code {"op":"d","before":<key>,"source":{"table":..}}},
@@ -23,19 +22,20 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * tells the job the row is gone. Primary keys are never reused (uuids and sequence ids), so a
  * tombstone delivered again cannot delete a later row with the same key.
  */
-public final class DebeziumValues implements KafkaRecordDeserializationSchema<String> {
+public final class DebeziumValues implements KafkaRecordDeserializationSchema<ChangeMessage> {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
-    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<String> out) {
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ChangeMessage> out) {
+        String position = record.topic() + "/" + record.partition() + "@" + record.offset();
         if (record.value() != null) {
-            out.collect(new String(record.value(), StandardCharsets.UTF_8));
+            out.collect(new ChangeMessage(new String(record.value(), StandardCharsets.UTF_8), position));
             return;
         }
         String delete = deleteOfTombstone(record.topic(), record.key());
         if (delete != null) {
-            out.collect(delete);
+            out.collect(new ChangeMessage(delete, position));
         }
     }
 
@@ -65,7 +65,7 @@ public final class DebeziumValues implements KafkaRecordDeserializationSchema<St
     }
 
     @Override
-    public TypeInformation<String> getProducedType() {
-        return Types.STRING;
+    public TypeInformation<ChangeMessage> getProducedType() {
+        return TypeInformation.of(ChangeMessage.class);
     }
 }

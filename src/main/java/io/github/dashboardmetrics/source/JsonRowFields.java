@@ -33,7 +33,7 @@ final class JsonRowFields implements RowFields {
         if (n == null) {
             return null;
         }
-        if (n.isIntegralNumber()) {
+        if (n.isIntegralNumber() && n.canConvertToLong()) {
             return n.asLong();
         }
         if (n.isTextual()) {

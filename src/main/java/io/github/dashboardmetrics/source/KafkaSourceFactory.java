@@ -24,10 +24,10 @@ public final class KafkaSourceFactory {
 
     private KafkaSourceFactory() {}
 
-    public static KafkaSource<String> create(KafkaSettings kafka, String schema, Startup startup) {
+    public static KafkaSource<ChangeMessage> create(KafkaSettings kafka, String schema, Startup startup) {
         Properties properties = kafka.clientProperties();
         properties.putIfAbsent("partition.discovery.interval.ms", Long.toString(DEFAULT_DISCOVERY_INTERVAL.toMillis()));
-        return KafkaSource.<String>builder()
+        return KafkaSource.<ChangeMessage>builder()
                 .setBootstrapServers(kafka.bootstrapServers())
                 .setGroupId(kafka.groupId())
                 .setTopicPattern(DebeziumTopics.pattern(kafka.topicPrefix(), schema))

@@ -1,9 +1,14 @@
 package io.github.dashboardmetrics.source;
 
 import io.github.dashboardmetrics.change.RowKind;
+import io.github.dashboardmetrics.change.RowValidity;
 import io.github.dashboardmetrics.change.SourceRow;
 
-/** Projects a row image of a captured table onto the fields of {@link SourceRow} the metrics read. */
+/**
+ * Projects a row image of a captured table onto the fields of {@link SourceRow} the metrics read.
+ * Columns that are NOT NULL in Unstract's schema and read by a metric are required; values outside
+ * {@link RowValidity} make the image invalid. Both throw {@link BadChangeEvent}.
+ */
 public final class RowProjection {
     private RowProjection() {}
 
@@ -12,7 +17,7 @@ public final class RowProjection {
         switch (kind) {
             case ORGANIZATION:
                 r.orgId = f.longValue("id");
-                r.orgKey = f.text("organization_id");
+                r.orgKey = f.requiredText("organization_id");
                 break;
             case WORKFLOW:
             case API_DEPLOYMENT:
@@ -20,7 +25,7 @@ public final class RowProjection {
                 break;
             case PIPELINE:
                 r.orgId = f.longValue("organization_id");
-                r.status = f.text("pipeline_type");
+                r.status = f.requiredText("pipeline_type");
                 break;
             case WORKFLOW_EXECUTION:
                 r.parentId = f.text("workflow_id");
@@ -28,35 +33,37 @@ public final class RowProjection {
                 r.eventTime = requiredTime(f, "created_at");
                 break;
             case WORKFLOW_FILE_EXECUTION:
-                r.parentId = f.text("workflow_execution_id");
-                r.status = f.text("status");
+                r.parentId = f.requiredText("workflow_execution_id");
+                r.status = f.requiredText("status");
                 r.eventTime = requiredTime(f, "created_at");
                 break;
             case USAGE: {
                 r.orgId = f.longValue("organization_id");
-                r.status = f.text("usage_type");
+                r.status = f.requiredText("usage_type");
                 r.reason = f.text("llm_usage_reason");
-                Double cost = f.doubleValue("cost_in_dollars");
-                r.amount = cost == null ? 0.0 : cost;
-                if (!Double.isFinite(r.amount)) {
-                    throw new BadChangeEvent("cost_in_dollars is not a finite number: " + r.amount);
-                }
+                double cost = required(f.doubleValue("cost_in_dollars"), "cost_in_dollars");
+                check(RowValidity.costProblem(cost), "cost_in_dollars");
+                r.amount = cost;
                 r.eventTime = requiredTime(f, "created_at");
                 break;
             }
             case PAGE_USAGE: {
-                r.orgKey = f.text("organization_id");
-                r.parentId = f.text("run_id");
-                Long pages = f.longValue("pages_processed");
-                r.amount = pages == null ? 0.0 : pages;
+                r.orgKey = f.requiredText("organization_id");
+                r.parentId = f.requiredText("run_id");
+                long pages = required(f.longValue("pages_processed"), "pages_processed");
+                check(RowValidity.pagesProblem(pages), "pages_processed");
+                r.amount = pages;
                 r.eventTime = requiredTime(f, "created_at");
                 break;
             }
             case HITL_QUEUE:
                 r.orgId = f.longValue("organization_id");
-                r.status = f.text("state");
+                r.status = f.requiredText("state");
                 r.eventTime = requiredTime(f, "created_at");
                 r.approvedAt = f.timestampMillis("approved_at");
+                if (r.approvedAt != null) {
+                    check(RowValidity.eventTimeProblem(r.approvedAt), "approved_at");
+                }
                 break;
             default:
                 throw new IllegalArgumentException(kind + " is not a source table");
@@ -65,10 +72,21 @@ public final class RowProjection {
     }
 
     private static Long requiredTime(RowFields f, String column) throws BadChangeEvent {
-        Long t = f.timestampMillis(column);
-        if (t == null) {
+        long t = required(f.timestampMillis(column), column);
+        check(RowValidity.eventTimeProblem(t), column);
+        return t;
+    }
+
+    private static <T> T required(T value, String column) throws BadChangeEvent {
+        if (value == null) {
             throw new BadChangeEvent("column " + column + " is missing or null");
         }
-        return t;
+        return value;
+    }
+
+    private static void check(String problem, String column) throws BadChangeEvent {
+        if (problem != null) {
+            throw new BadChangeEvent("column " + column + " " + problem);
+        }
     }
 }

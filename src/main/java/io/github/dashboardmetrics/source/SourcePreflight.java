@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.source;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
+import io.github.dashboardmetrics.sink.DeadLetterTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -42,8 +43,8 @@ public final class SourcePreflight {
 
     /**
      * Checks only the rollup side (what a job that reads Debezium's topics on Kafka needs of a
-     * database): the three rollup tables exist. Returns whether {@code organization} sits beside
-     * them.
+     * database): the three rollup tables exist, and the dead-letter table exists or is created.
+     * Returns whether {@code organization} sits beside them.
      */
     public static boolean checkRollupTables(DatabaseTarget rollup) {
         try (Connection c = rollup.connect()) {
@@ -54,11 +55,62 @@ public final class SourcePreflight {
                             + rollup.jdbcUrl() + " (create it with Unstract's dashboard_metrics migrations)");
                 }
             }
+            if (!tables.contains(DeadLetterTable.TABLE)) {
+                createDeadLetterTable(c, rollup);
+            }
+            requireDeadLetterTable(c, rollup);
             return tables.contains("organization");
         } catch (SQLException e) {
             throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void createDeadLetterTable(Connection c, DatabaseTarget rollup) {
+        try {
+            DeadLetterTable.ensure(c, rollup.schema());
+        } catch (SQLException e) {
+            throw new PreflightException("the dead-letter table " + rollup.schema() + "." + DeadLetterTable.TABLE
+                    + " is missing and " + rollup.user() + " cannot create it (" + e.getMessage().split("\n", 2)[0]
+                    + "); have an administrator run:\n" + DeadLetterTable.createStatement(rollup.schema())
+                    + ";\n" + deadLetterGrant(rollup), e);
+        }
+    }
+
+    /** The dead-letter table has the columns the job writes, and this role may insert. */
+    private static void requireDeadLetterTable(Connection c, DatabaseTarget rollup) throws SQLException {
+        Set<String> columns = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?")) {
+            ps.setString(1, rollup.schema());
+            ps.setString(2, DeadLetterTable.TABLE);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                }
+            }
+        }
+        List<String> missing = DeadLetterTable.COLUMNS.stream().filter(col -> !columns.contains(col)).toList();
+        if (!missing.isEmpty()) {
+            throw new PreflightException("the dead-letter table " + rollup.schema() + "." + DeadLetterTable.TABLE
+                    + " lacks the columns " + missing + "; it should be:\n"
+                    + DeadLetterTable.createStatement(rollup.schema()));
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?, 'INSERT')")) {
+            ps.setString(1, "\"" + rollup.schema() + "\".\"" + DeadLetterTable.TABLE + "\"");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    throw new PreflightException(rollup.user() + " may not insert into the dead-letter table "
+                            + rollup.schema() + "." + DeadLetterTable.TABLE + "; have an administrator run:\n"
+                            + deadLetterGrant(rollup));
+                }
+            }
+        }
+    }
+
+    private static String deadLetterGrant(DatabaseTarget rollup) {
+        return "GRANT SELECT, INSERT ON " + rollup.schema() + "." + DeadLetterTable.TABLE + " TO " + rollup.user() + ";";
     }
 
     private static void requireSetting(Connection c, String name, String expected, String fix) throws SQLException {

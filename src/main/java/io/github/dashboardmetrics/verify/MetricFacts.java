@@ -1,7 +1,11 @@
 package io.github.dashboardmetrics.verify;
 
+import io.github.dashboardmetrics.change.RowValidity;
 import io.github.dashboardmetrics.metric.Metric;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Each metric's rule from spec/metrics.md written as SQL: a SELECT of one fact per qualifying
@@ -25,9 +29,33 @@ final class MetricFacts {
 
     private MetricFacts() {}
 
-    /** The facts of {@code metric}, its tables qualified with {@code quotedSchema}. */
+    /** Fact tables whose rows {@link RowValidity} can refuse, and the SQL form of its limits. */
+    private static final Map<String, String> VALID_ROWS = Map.of(
+            "workflow_execution", inWindow("created_at"),
+            "workflow_file_execution", inWindow("created_at"),
+            "usage", inWindow("created_at") + " AND cost_in_dollars NOT IN ('NaN', 'Infinity', '-Infinity')",
+            "page_usage", inWindow("created_at") + " AND pages_processed BETWEEN 0 AND " + RowValidity.MAX_PAGES,
+            "hitl_queue", inWindow("created_at") + " AND (approved_at IS NULL OR " + inWindow("approved_at") + ")");
+    private static final Pattern FACT_TABLE = Pattern.compile("\\{s\\}\\.(" + String.join("|", VALID_ROWS.keySet()) + ")\\b");
+
+    /**
+     * The facts of {@code metric}, its tables qualified with {@code quotedSchema}. Fact tables are
+     * read through their valid rows only: the job refuses the others (RowValidity), as if absent.
+     */
     static String select(Metric metric, String quotedSchema) {
-        return template(metric).replace("{s}", quotedSchema);
+        Matcher m = FACT_TABLE.matcher(template(metric));
+        StringBuilder sql = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(sql, Matcher.quoteReplacement(
+                    "(SELECT * FROM {s}." + m.group(1) + " WHERE " + VALID_ROWS.get(m.group(1)) + ")"));
+        }
+        m.appendTail(sql);
+        return sql.toString().replace("{s}", quotedSchema);
+    }
+
+    private static String inWindow(String column) {
+        return column + " >= '" + RowValidity.EARLIEST_EVENT_TIME + "'::timestamptz AND " + column + " < '"
+                + RowValidity.END_OF_EVENT_TIME + "'::timestamptz";
     }
 
     private static String template(Metric metric) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class DebeziumDecoderTest {
     private final DebeziumDecoder decoder = new DebeziumDecoder();
 
-    private static String envelope(String op, String table, String before, String after) {
+    static String envelope(String op, String table, String before, String after) {
         return "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"version\":\"1.9.8.Final\","
                 + "\"connector\":\"postgresql\",\"name\":\"x\",\"ts_ms\":1700000000123,\"snapshot\":\"false\","
                 + "\"db\":\"postgres\",\"schema\":\"unstract\",\"table\":\"" + table + "\",\"txId\":42,\"lsn\":2345678,"
@@ -67,13 +67,14 @@ class DebeziumDecoderTest {
     }
 
     @Test
-    void skipsTombstonesHeartbeatsSchemaChangesAndOtherTables() throws Exception {
+    void skipsTombstonesHeartbeatsTransactionMarkersAndSchemaChanges() throws Exception {
         assertThat(decoder.decode(null)).isNull();
         assertThat(decoder.decode("")).isNull();
         assertThat(decoder.decode("{\"schema\":{},\"payload\":null}")).isNull();
         assertThat(decoder.decode("{\"ts_ms\":1700000000000}")).isNull();
         assertThat(decoder.decode("{\"source\":{\"table\":\"usage\"},\"databaseName\":\"x\",\"ddl\":\"ALTER\"}")).isNull();
-        assertThat(decoder.decode(envelope("c", "event_metrics_hourly", "null", "{\"id\":\"x\"}"))).isNull();
+        assertThat(decoder.decode("{\"status\":\"BEGIN\",\"id\":\"571:53\",\"event_count\":null,"
+                + "\"data_collections\":null,\"ts_ms\":1700000000000}")).isNull();
     }
 
     @Test
@@ -84,7 +85,8 @@ class DebeziumDecoderTest {
                 "{\"id\":\"u\",\"organization_id\":\"seven\",\"created_at\":\"2026-01-01T00:00:00Z\"}")))
                 .isInstanceOf(BadChangeEvent.class).hasMessageContaining("organization_id");
         assertThatThrownBy(() -> decoder.decode(envelope("c", "usage", "null",
-                "{\"id\":\"u\",\"organization_id\":1,\"created_at\":\"2026-01-01 00:00:00\"}")))
+                "{\"id\":\"u\",\"organization_id\":1,\"usage_type\":\"llm\",\"cost_in_dollars\":1,"
+                        + "\"created_at\":\"2026-01-01 00:00:00\"}")))
                 .isInstanceOf(BadChangeEvent.class).hasMessageContaining("created_at");
         assertThatThrownBy(() -> decoder.decode(envelope("c", "usage", "null", "{\"organization_id\":1}")))
                 .isInstanceOf(BadChangeEvent.class).hasMessageContaining("id");

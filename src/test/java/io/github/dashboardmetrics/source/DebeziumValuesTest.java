@@ -13,12 +13,16 @@ import org.junit.jupiter.api.Test;
 
 class DebeziumValuesTest {
     private static List<String> values(String topic, String key, String value) {
-        List<String> out = new ArrayList<>();
+        return messages(topic, key, value).stream().map(m -> m.value).toList();
+    }
+
+    private static List<ChangeMessage> messages(String topic, String key, String value) {
+        List<ChangeMessage> out = new ArrayList<>();
         new DebeziumValues().deserialize(new ConsumerRecord<>(topic, 0, 7L,
                 key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8)), new Collector<>() {
                     @Override
-                    public void collect(String record) {
+                    public void collect(ChangeMessage record) {
                         out.add(record);
                     }
 
@@ -32,6 +36,14 @@ class DebeziumValuesTest {
     void valueIsPassedOnAsText() {
         String envelope = "{\"op\":\"c\",\"after\":{\"id\":\"u1\",\"llm_usage_reason\":\"résumé\"}}";
         assertThat(values("unstract.unstract.usage", "{\"id\":\"u1\"}", envelope)).containsExactly(envelope);
+    }
+
+    @Test
+    void messagesCarryTheirTopicPartitionAndOffset() {
+        assertThat(messages("unstract.unstract.usage", "{\"id\":\"u1\"}", "{}"))
+                .extracting(m -> m.position).containsExactly("unstract.unstract.usage/0@7");
+        assertThat(messages("unstract.unstract.usage", "{\"id\":\"u1\"}", null))
+                .extracting(m -> m.position).containsExactly("unstract.unstract.usage/0@7");
     }
 
     @Test

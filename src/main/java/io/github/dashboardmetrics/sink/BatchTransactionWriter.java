@@ -1,8 +1,6 @@
 package io.github.dashboardmetrics.sink;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
-import io.github.dashboardmetrics.rollup.Granularity;
-import io.github.dashboardmetrics.rollup.RollupRow;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,27 +11,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes batches of rows to one rollup table, each batch in one transaction with the statement of
- * {@link RollupStatements}, over one connection that is opened on first use and re-opened after a
- * failure. When the method returns, the batch is committed.
+ * Writes batches of rows to one table, each batch in one transaction with one prepared statement
+ * (the rollup upsert of {@link RollupStatements}, the dead-letter insert), over one connection
+ * that is opened on first use and re-opened after a failure. When the method returns, the batch
+ * is committed.
  *
  * <p>A transient error ({@link TransientSqlErrors}) rolls back, reconnects, waits (100 ms,
  * doubling, at most 5 s) and writes the whole batch again, up to {@code maxRetries} times; after
  * that, or for any other error, it throws, which fails the job: Flink restarts it from the last
  * checkpoint and the rows since then are written again (absolute values, so harmless).
  */
-final class RollupTableWriter implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RollupTableWriter.class);
+final class BatchTransactionWriter<T> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BatchTransactionWriter.class);
     private static final long FIRST_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
 
+    /** Binds one row to the statement's parameters. */
+    interface Binder<T> {
+        void bind(PreparedStatement statement, T row) throws SQLException;
+    }
+
     private final DatabaseTarget target;
-    private final Granularity granularity;
-    private final boolean guardOrganization;
+    private final String table;
+    private final String sql;
+    private final Binder<T> binder;
     private final int maxRetries;
     private final String applicationName;
     private final Counter retries;
-    private final String sql;
 
     private Connection connection;
     private PreparedStatement statement;
@@ -42,19 +46,19 @@ final class RollupTableWriter implements AutoCloseable {
      * @param applicationName shown in {@code pg_stat_activity}, so an operator can tell the
      *                        writers' connections apart
      */
-    RollupTableWriter(DatabaseTarget target, Granularity granularity, boolean guardOrganization, int maxRetries,
+    BatchTransactionWriter(DatabaseTarget target, String table, String sql, Binder<T> binder, int maxRetries,
             String applicationName, Counter retries) {
         this.target = target;
-        this.granularity = granularity;
-        this.guardOrganization = guardOrganization;
+        this.table = table;
+        this.sql = sql;
+        this.binder = binder;
         this.maxRetries = maxRetries;
         this.applicationName = applicationName;
         this.retries = retries;
-        this.sql = RollupStatements.upsertOrDelete(target.schema(), granularity, guardOrganization);
     }
 
     /** Writes and commits {@code rows} in one transaction (retrying transient errors), or throws. */
-    void write(List<RollupRow> rows) throws IOException, InterruptedException {
+    void write(List<T> rows) throws IOException, InterruptedException {
         for (int attempt = 0; ; attempt++) {
             try {
                 writeOnce(rows);
@@ -62,25 +66,25 @@ final class RollupTableWriter implements AutoCloseable {
             } catch (SQLException e) {
                 closeConnection();
                 if (attempt >= maxRetries || !TransientSqlErrors.isTransient(e)) {
-                    throw new IOException("writing " + rows.size() + " rows to " + granularity.table() + " failed"
+                    throw new IOException("writing " + rows.size() + " rows to " + table + " failed"
                             + (attempt > 0 ? " after " + (attempt + 1) + " attempts" : "") + ": " + describe(e), e);
                 }
                 long backoffMs = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << attempt);
                 LOG.warn("Writing {} rows to {} failed ({}); reconnecting and retrying in {} ms (retry {} of {})",
-                        rows.size(), granularity.table(), describe(e), backoffMs, attempt + 1, maxRetries);
+                        rows.size(), table, describe(e), backoffMs, attempt + 1, maxRetries);
                 retries.inc();
                 Thread.sleep(backoffMs); // backoff before the retry; the failure is real, the wait is its remedy
             }
         }
     }
 
-    private void writeOnce(List<RollupRow> rows) throws SQLException {
+    private void writeOnce(List<T> rows) throws SQLException {
         if (connection == null) {
             open();
         }
         try {
-            for (RollupRow row : rows) {
-                RollupStatements.bind(statement, row, guardOrganization);
+            for (T row : rows) {
+                binder.bind(statement, row);
                 statement.addBatch();
             }
             statement.executeBatch();

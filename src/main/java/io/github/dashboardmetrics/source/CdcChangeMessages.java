@@ -1,0 +1,34 @@
+package io.github.dashboardmetrics.source;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
+import org.apache.flink.cdc.debezium.JsonDebeziumDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * Flink CDC's records as Debezium JSON envelopes without schemas (the shape a Kafka Connect topic
+ * carries, so both sources share one decoder), wrapped as {@link ChangeMessage}s.
+ */
+final class CdcChangeMessages implements DebeziumDeserializationSchema<ChangeMessage> {
+    private static final long serialVersionUID = 1L;
+    private final JsonDebeziumDeserializationSchema json = new JsonDebeziumDeserializationSchema(false);
+
+    @Override
+    public void deserialize(SourceRecord record, Collector<ChangeMessage> out) throws Exception {
+        json.deserialize(record, new Collector<String>() {
+            @Override
+            public void collect(String value) {
+                out.collect(ChangeMessage.of(value));
+            }
+
+            @Override
+            public void close() {}
+        });
+    }
+
+    @Override
+    public TypeInformation<ChangeMessage> getProducedType() {
+        return TypeInformation.of(ChangeMessage.class);
+    }
+}

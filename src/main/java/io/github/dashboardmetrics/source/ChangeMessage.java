@@ -1,0 +1,40 @@
+package io.github.dashboardmetrics.source;
+
+import java.util.Objects;
+
+/**
+ * One message of the change stream as the source delivered it: the Debezium JSON value and where
+ * the source read it ({@code topic/partition@offset} on Kafka; null for the direct source, whose
+ * events carry their WAL position inside). The position is what a dead letter points back to.
+ */
+public class ChangeMessage {
+    public String value;
+    public String position;
+
+    public ChangeMessage() {}
+
+    public ChangeMessage(String value, String position) {
+        this.value = value;
+        this.position = position;
+    }
+
+    /** A message without a position of the source's own. */
+    public static ChangeMessage of(String value) {
+        return new ChangeMessage(value, null);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ChangeMessage m && Objects.equals(value, m.value) && Objects.equals(position, m.position);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(value, position);
+    }
+
+    @Override
+    public String toString() {
+        return (position == null ? "" : position + " ") + value;
+    }
+}
