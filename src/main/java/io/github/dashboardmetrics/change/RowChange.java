@@ -7,7 +7,7 @@ package io.github.dashboardmetrics.change;
  * the previous image comes from state (see {@code RowNormaliser}).
  */
 public class RowChange {
-    /** Debezium's op: c (create), r (snapshot read), u (update), d (delete). */
+    /** Debezium's op: c (create), r (snapshot read), u (update), d (delete), t (truncate: no key, no image). */
     public char op;
     public RowKind kind;
     /** Primary key of the row, as text. */
@@ -28,6 +28,11 @@ public class RowChange {
         this.after = after;
         this.lsn = lsn;
         this.sourceTsMs = sourceTsMs;
+    }
+
+    /** Whether this is a TRUNCATE of its table rather than a change of one row. */
+    public boolean isTruncate() {
+        return op == 't';
     }
 
     /** The key that routes every change of one row to one place: kind and primary key. */

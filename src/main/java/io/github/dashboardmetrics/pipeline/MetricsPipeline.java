@@ -63,8 +63,16 @@ public final class MetricsPipeline {
 
     /** From decoded row changes to the metric deltas of every organisation: normalise, join, apply the rules. */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes) {
+        DataStream<RowChange> truncates = changes
+                .filter((FilterFunction<RowChange>) RowChange::isTruncate)
+                .name("only TRUNCATEs")
+                .uid("only-truncates");
         DataStream<WeightedRow> rows = changes
+                .filter((FilterFunction<RowChange>) c -> !c.isTruncate())
+                .name("only row changes")
+                .uid("only-row-changes")
                 .keyBy(RowChange::rowKey, Types.STRING)
+                .connect(truncates.broadcast(RowNormaliser.TRUNCATIONS))
                 .process(new RowNormaliser())
                 .returns(WEIGHTED)
                 .name("normalise rows (last image per row)")

@@ -37,6 +37,8 @@ public final class CdcSourceFactory {
         debezium.setProperty("publication.autocreate.mode", "disabled");
         // Deletes are read from the delete event; Kafka-style tombstones would be noise here.
         debezium.setProperty("tombstones.on.delete", "false");
+        // TRUNCATE arrives as an event of its own (op t) instead of being skipped silently.
+        debezium.setProperty("truncate.handling.mode", "include");
         // Numbers as numbers (double precision), not base64 decimals.
         debezium.setProperty("decimal.handling.mode", "double");
         StartupOptions startup;

@@ -112,7 +112,7 @@ public final class DebeziumDecoder implements Serializable {
                 return new RowChange('d', kind, key, null, lsn, tsMs);
             }
             case "t":
-                throw new BadChangeEvent("TRUNCATE of " + kind.tableName() + " is not supported");
+                return new RowChange('t', kind, null, null, lsn, tsMs); // every row of the table goes
             default:
                 throw new BadChangeEvent("unknown op '" + op + "'");
         }

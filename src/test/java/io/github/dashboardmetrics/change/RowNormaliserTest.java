@@ -3,7 +3,7 @@ package io.github.dashboardmetrics.change;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
@@ -16,8 +16,48 @@ class RowNormaliserTest {
         return r;
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, RowChange, WeightedRow> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forKeyedProcessFunction(new RowNormaliser(), RowChange::rowKey, Types.STRING);
+    private static KeyedBroadcastOperatorTestHarness<String, RowChange, RowChange, WeightedRow> harness() throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new RowNormaliser(), RowChange::rowKey,
+                Types.STRING, RowNormaliser.TRUNCATIONS);
+    }
+
+    private static RowChange truncate(RowKind kind, long lsn) {
+        return new RowChange('t', kind, null, null, lsn, 0);
+    }
+
+    private static SourceRow usage(String id) {
+        SourceRow r = new SourceRow(RowKind.USAGE, id);
+        r.orgId = 1L;
+        r.status = "llm";
+        r.amount = 0.5;
+        r.eventTime = 1000L;
+        return r;
+    }
+
+    @Test
+    void truncateRetractsEveryRowOfItsTableChangedBeforeIt() throws Exception {
+        try (var h = harness()) {
+            h.processElement(new RowChange('r', RowKind.USAGE, "u1", usage("u1"), 0, 0), 0);
+            h.processElement(new RowChange('c', RowKind.USAGE, "u2", usage("u2"), 50, 0), 0);
+            h.processElement(new RowChange('c', RowKind.USAGE, "u3", usage("u3"), 150, 0), 0); // after the TRUNCATE, arrived first
+            h.processElement(new RowChange('c', RowKind.WORKFLOW_FILE_EXECUTION, "f1", file("PENDING"), 60, 0), 0);
+            h.processBroadcastElement(truncate(RowKind.USAGE, 100), 0);
+            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactlyInAnyOrder(
+                    "+1 " + usage("u1"), "+1 " + usage("u2"), "+1 " + usage("u3"), "+1 " + file("PENDING"),
+                    "-1 " + usage("u1"), "-1 " + usage("u2"));
+        }
+    }
+
+    @Test
+    void changesFromBeforeATruncateThatArriveAfterItAreDropped() throws Exception {
+        try (var h = harness()) {
+            h.processBroadcastElement(truncate(RowKind.USAGE, 100), 0);
+            h.processElement(new RowChange('c', RowKind.USAGE, "u1", usage("u1"), 40, 0), 0);
+            h.processElement(new RowChange('r', RowKind.USAGE, "u2", usage("u2"), 0, 0), 0);
+            h.processElement(new RowChange('c', RowKind.USAGE, "u3", usage("u3"), 120, 0), 0);
+            h.processBroadcastElement(truncate(RowKind.USAGE, 100), 0); // redelivered: nothing more
+            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly("+1 " + usage("u3"));
+        }
     }
 
     @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Bad input that PostgreSQL itself can hold, streamed through the real CDC source while a
  * randomized workload goes on: NaN and infinite costs, negative and huge page counts, event times
  * far in the past and future, statuses and reasons never seen before, an added and a dropped
- * column. The job must keep running, put every refused event in the dead-letter table, and the
+ * column, and a TRUNCATE. The job must keep running, put every refused event in the dead-letter table, and the
  * rollups must equal verify's recomputation (which leaves invalid rows out, as the job does) the
  * whole time, including after the bad rows are repaired.
  */
@@ -102,6 +102,17 @@ class BadInputIT {
                     workload.run(200);
                     System.out.println(Exactness.awaitExact(target, target).summary(5));
                     assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+
+                    // TRUNCATE empties the tables' contributions, as a recomputation would; what is
+                    // inserted afterwards counts again.
+                    execute(target, "TRUNCATE page_usage, workflow_file_execution");
+                    System.out.println(Exactness.awaitExact(target, target).summary(5));
+                    workload.run(500);
+                    VerifyReport afterTruncate = Exactness.awaitExact(target, target);
+                    System.out.println(afterTruncate.summary(5));
+                    assertThat(count(target, "SELECT count(*) FROM event_metrics_daily WHERE metric_name = 'pages_processed'"))
+                            .as("pages counted again after the TRUNCATE").isPositive();
+                    assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
                 }
             }
         }
@@ -111,6 +122,13 @@ class BadInputIT {
         try (Connection c = target.connect(); Statement s = c.createStatement()) {
             c.setAutoCommit(true);
             s.execute(sql);
+        }
+    }
+
+    private static long count(DatabaseTarget target, String sql) throws Exception {
+        try (Connection c = target.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

@@ -50,6 +50,15 @@ class DebeziumDecoderTest {
     }
 
     @Test
+    void truncateNamesItsTableAndPosition() throws Exception {
+        RowChange c = decoder.decode(envelope("t", "page_usage", "null", "null"));
+        assertThat(c.isTruncate()).isTrue();
+        assertThat(c.kind).isEqualTo(RowKind.PAGE_USAGE);
+        assertThat(c.key).isNull();
+        assertThat(c.lsn).isEqualTo(2345678L);
+    }
+
+    @Test
     void deleteCarriesOnlyTheKey() throws Exception {
         RowChange c = decoder.decode(envelope("d", "workflow", "{\"id\":\"w1\",\"organization_id\":null}", "null"));
         assertThat(c.op).isEqualTo('d');
