@@ -10,12 +10,34 @@ import io.github.dashboardmetrics.change.RowChange;
 public class BadChangeEvent extends Exception {
     private static final long serialVersionUID = 1L;
 
+    private final boolean invalidRow;
     private String table;
     private String position;
     private RowChange retraction;
 
     public BadChangeEvent(String reason) {
+        this(reason, false);
+    }
+
+    private BadChangeEvent(String reason, boolean invalidRow) {
         super(reason);
+        this.invalidRow = invalidRow;
+    }
+
+    /**
+     * A well-formed image of a row the source database really holds in this state (a value outside
+     * {@link io.github.dashboardmetrics.change.RowValidity}, a NOT NULL column missing because it
+     * was dropped): the row must stop counting. Other bad events (wrong types, unreadable values)
+     * cannot come from PostgreSQL through Debezium; they are dropped and the row keeps its last
+     * good image.
+     */
+    static BadChangeEvent invalidRow(String reason) {
+        return new BadChangeEvent(reason, true);
+    }
+
+    /** Whether the event describes a row that is invalid in the source (see {@link #invalidRow}). */
+    boolean isInvalidRow() {
+        return invalidRow;
     }
 
     /** Adds what is known of the event: its table and its position in the change stream (either may be null). */

@@ -98,9 +98,10 @@ public final class DebeziumDecoder implements Serializable {
                     SourceRow row = RowProjection.project(kind, fields);
                     return new RowChange(op.charAt(0), kind, key, row, lsn, tsMs);
                 } catch (BadChangeEvent e) {
-                    // The row exists in the source but cannot count: take its earlier image out, as
-                    // verify's recomputation leaves invalid rows out (RowValidity).
-                    throw e.retracting(new RowChange('d', kind, key, null, lsn, tsMs));
+                    // The row is invalid in the source: take its earlier image out, as verify's
+                    // recomputation leaves invalid rows out (RowValidity). An unreadable image
+                    // says nothing about the row: it keeps its last good image.
+                    throw e.isInvalidRow() ? e.retracting(new RowChange('d', kind, key, null, lsn, tsMs)) : e;
                 }
             }
             case "d": {

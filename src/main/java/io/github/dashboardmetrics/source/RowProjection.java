@@ -6,8 +6,9 @@ import io.github.dashboardmetrics.change.SourceRow;
 
 /**
  * Projects a row image of a captured table onto the fields of {@link SourceRow} the metrics read.
- * Columns that are NOT NULL in Unstract's schema and read by a metric are required; values outside
- * {@link RowValidity} make the image invalid. Both throw {@link BadChangeEvent}.
+ * Columns that are NOT NULL in Unstract's schema and read by a metric are required, and values
+ * outside {@link RowValidity} make the image invalid: both throw {@link BadChangeEvent#invalidRow}.
+ * Values of the wrong type throw a plain {@link BadChangeEvent}.
  */
 public final class RowProjection {
     private RowProjection() {}
@@ -17,7 +18,7 @@ public final class RowProjection {
         switch (kind) {
             case ORGANIZATION:
                 r.orgId = f.longValue("id");
-                r.orgKey = f.requiredText("organization_id");
+                r.orgKey = required(f.text("organization_id"), "organization_id");
                 break;
             case WORKFLOW:
             case API_DEPLOYMENT:
@@ -25,7 +26,7 @@ public final class RowProjection {
                 break;
             case PIPELINE:
                 r.orgId = f.longValue("organization_id");
-                r.status = f.requiredText("pipeline_type");
+                r.status = required(f.text("pipeline_type"), "pipeline_type");
                 break;
             case WORKFLOW_EXECUTION:
                 r.parentId = f.text("workflow_id");
@@ -33,13 +34,13 @@ public final class RowProjection {
                 r.eventTime = requiredTime(f, "created_at");
                 break;
             case WORKFLOW_FILE_EXECUTION:
-                r.parentId = f.requiredText("workflow_execution_id");
-                r.status = f.requiredText("status");
+                r.parentId = required(f.text("workflow_execution_id"), "workflow_execution_id");
+                r.status = required(f.text("status"), "status");
                 r.eventTime = requiredTime(f, "created_at");
                 break;
             case USAGE: {
                 r.orgId = f.longValue("organization_id");
-                r.status = f.requiredText("usage_type");
+                r.status = required(f.text("usage_type"), "usage_type");
                 r.reason = f.text("llm_usage_reason");
                 double cost = required(f.doubleValue("cost_in_dollars"), "cost_in_dollars");
                 check(RowValidity.costProblem(cost), "cost_in_dollars");
@@ -48,8 +49,8 @@ public final class RowProjection {
                 break;
             }
             case PAGE_USAGE: {
-                r.orgKey = f.requiredText("organization_id");
-                r.parentId = f.requiredText("run_id");
+                r.orgKey = required(f.text("organization_id"), "organization_id");
+                r.parentId = required(f.text("run_id"), "run_id");
                 long pages = required(f.longValue("pages_processed"), "pages_processed");
                 check(RowValidity.pagesProblem(pages), "pages_processed");
                 r.amount = pages;
@@ -58,7 +59,7 @@ public final class RowProjection {
             }
             case HITL_QUEUE:
                 r.orgId = f.longValue("organization_id");
-                r.status = f.requiredText("state");
+                r.status = required(f.text("state"), "state");
                 r.eventTime = requiredTime(f, "created_at");
                 r.approvedAt = f.timestampMillis("approved_at");
                 if (r.approvedAt != null) {
@@ -79,14 +80,14 @@ public final class RowProjection {
 
     private static <T> T required(T value, String column) throws BadChangeEvent {
         if (value == null) {
-            throw new BadChangeEvent("column " + column + " is missing or null");
+            throw BadChangeEvent.invalidRow("column " + column + " is missing or null");
         }
         return value;
     }
 
     private static void check(String problem, String column) throws BadChangeEvent {
         if (problem != null) {
-            throw new BadChangeEvent("column " + column + " " + problem);
+            throw BadChangeEvent.invalidRow("column " + column + " " + problem);
         }
     }
 }

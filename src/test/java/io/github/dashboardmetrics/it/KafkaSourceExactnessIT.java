@@ -247,6 +247,92 @@ class KafkaSourceExactnessIT {
     }
 
     @Test
+    void garbageOnTheTopicsGoesToDeadLettersAndGoodRowsStayExact(@TempDir Path dir) throws Exception {
+        DatabaseTarget target = unstractDatabase("kafka_garbage", false);
+        WorkloadGenerator.Options options = WorkloadGenerator.Options.defaults()
+                .withOrganizations(5).withHistoryDays(30).withHitlQueue(false);
+        JobConfig jobConfig = jobConfig(target, "garbage", dir.resolve("state"), 1);
+        String usageTopic = DebeziumTopics.topic("garbage", "unstract", "usage");
+        try (WorkloadGenerator workload = new WorkloadGenerator(target, seed("garbage"), options);
+                DebeziumConnectorOnKafka connector = DebeziumConnectorOnKafka.start("garbage",
+                        connectorConfig("kafka_garbage", "garbage", false), broker.bootstrap(), dir.resolve("offsets.dat"));
+                RunningJob job = RunningJob.start(jobConfig)) {
+            workload.setUp();
+            workload.run(600);
+            awaitExact(target);
+            String realUsageId = firstValue(target, "SELECT id::text FROM unstract.usage ORDER BY id LIMIT 1");
+            java.util.List<byte[]> garbage = java.util.List.of(
+                    bytes("{\"op\":\"c\",\"after\":{"), // malformed JSON
+                    bytes("{\"schema\":{\"type\":\"struct\"}}"), // envelope without payload
+                    bytes("{\"op\":\"c\",\"source\":{\"table\":\"invoices\",\"lsn\":1},\"after\":{\"id\":\"x\"}}"),
+                    bytes("{\"op\":\"c\",\"source\":{\"table\":\"usage\",\"lsn\":2},\"after\":{\"id\":null}}"),
+                    // A wrongly typed image of a real row: refused, and the row keeps its last good image.
+                    bytes("{\"op\":\"u\",\"source\":{\"table\":\"usage\",\"lsn\":3},\"after\":{\"id\":\"" + realUsageId
+                            + "\",\"organization_id\":\"seven\",\"usage_type\":\"llm\",\"cost_in_dollars\":1,"
+                            + "\"created_at\":\"2026-01-01T00:00:00Z\"}}"),
+                    new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, 0x41}, // not UTF-8, with a NUL
+                    bytes("{\"op\":\"c\",\"source\":{\"table\":\"usage\",\"lsn\":4},\"after\":{\"id\":\"u-x\","
+                            + "\"organization_id\":1,\"usage_type\":\"llm\",\"cost_in_dollars\":1,"
+                            + "\"created_at\":\"2026-01-01 00:00:00\"}}")); // timestamp without a time zone
+            try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = byteProducer()) {
+                int n = 0;
+                for (byte[] value : garbage) { // keyed: the compacted topics refuse records without a key
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(usageTopic,
+                            bytes("{\"id\":\"garbage-" + n++ + "\"}"), value)).get();
+                }
+            }
+            workload.run(600);
+            awaitExact(target);
+            java.util.List<String[]> letters = Await.until("a dead letter for each garbage message", CATCH_UP,
+                    () -> deadLetters(target), rows -> rows.size() >= garbage.size());
+            assertThat(letters).hasSize(garbage.size());
+            assertThat(letters).allSatisfy(letter -> {
+                assertThat(letter[1]).isEqualTo(io.github.dashboardmetrics.source.DeadLetter.DROPPED);
+                assertThat(letter[2]).matches(Pattern.quote(usageTopic) + "/\\d+@\\d+.*");
+            });
+            assertThat(letters).extracting(letter -> letter[0]).anyMatch(r -> r.startsWith("not JSON"))
+                    .anyMatch(r -> r.equals("envelope without payload")).anyMatch(r -> r.contains("invoices"))
+                    .anyMatch(r -> r.contains("column id")).anyMatch(r -> r.contains("organization_id is not an integer"))
+                    .anyMatch(r -> r.contains("created_at is not an ISO-8601"));
+            assertThat(letters).extracting(letter -> letter[3]).anyMatch(p -> p.contains("\\u0000A"));
+            assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> byteProducer() {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("bootstrap.servers", broker.bootstrap());
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+    }
+
+    private static String firstValue(DatabaseTarget target, String sql) throws Exception {
+        try (Connection c = target.connect(); Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** reason, action, source_position, payload of every dead letter. */
+    private static java.util.List<String[]> deadLetters(DatabaseTarget target) throws Exception {
+        java.util.List<String[]> rows = new java.util.ArrayList<>();
+        try (Connection c = target.connect(); Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("SELECT reason, action, source_position, payload FROM unstract."
+                        + io.github.dashboardmetrics.sink.DeadLetterTable.TABLE)) {
+            while (rs.next()) {
+                rows.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)});
+            }
+        }
+        return rows;
+    }
+
+    @Test
     void runStopsWithOneLineWhenTheBrokersCannotBeReached(@TempDir Path dir) throws Exception {
         DatabaseTarget target = unstractDatabase("kafka_cli", false);
         Path properties = dir.resolve("client.properties");
