@@ -44,6 +44,7 @@ public final class BackfillJob {
             throws Exception {
         SourcePreflight.Result checked =
                 SourcePreflight.check(settings.source(), settings.rollup(), settings.publication());
+        SourcePreflight.requireSlotAvailable(settings.source(), settings.slot());
         Configuration conf = new Configuration();
         conf.setString("pipeline.generic-types", "false");
         conf.setString("parallelism.default", "1");

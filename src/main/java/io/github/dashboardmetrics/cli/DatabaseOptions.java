@@ -1,6 +1,8 @@
 package io.github.dashboardmetrics.cli;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import java.nio.file.Path;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,9 +14,15 @@ public class DatabaseOptions {
     public static final String ROLLUP_PASSWORD_ENV = "DASHBOARD_METRICS_ROLLUP_DB_PASSWORD";
 
     @Option(names = "--db-url", required = true, paramLabel = "JDBC_URL",
-            description = "Unstract's PostgreSQL database, jdbc:postgresql://HOST:PORT/DB. "
-                    + "Password from env " + PASSWORD_ENV + ".")
+            description = "Unstract's PostgreSQL database, jdbc:postgresql://HOST:PORT/DB[?sslmode=verify-full&sslrootcert=FILE...]."
+                    + " TLS parameters in the URL apply to every connection, the change stream's included."
+                    + " Password from env " + PASSWORD_ENV + " or --db-password-file.")
     String dbUrl;
+
+    @Option(names = "--db-password-file", paramLabel = "FILE",
+            description = "File whose first line is the password of --db-user (a mounted secret), instead of env "
+                    + PASSWORD_ENV + ".")
+    Path dbPasswordFile;
 
     @Option(names = "--db-user", required = true, paramLabel = "USER", description = "Database user.")
     String dbUser;
@@ -25,8 +33,13 @@ public class DatabaseOptions {
 
     @Option(names = "--rollup-db-url", paramLabel = "JDBC_URL",
             description = "Database of the event_metrics_* tables when it is not the source database. "
-                    + "Password from env " + ROLLUP_PASSWORD_ENV + " (else " + PASSWORD_ENV + ").")
+                    + "Password from env " + ROLLUP_PASSWORD_ENV + " or --rollup-db-password-file, else the source's.")
     String rollupDbUrl;
+
+    @Option(names = "--rollup-db-password-file", paramLabel = "FILE",
+            description = "File whose first line is the password for --rollup-db-url, instead of env "
+                    + ROLLUP_PASSWORD_ENV + ".")
+    Path rollupDbPasswordFile;
 
     @Option(names = "--rollup-db-user", paramLabel = "USER",
             description = "User for --rollup-db-url. Default: --db-user.")
@@ -36,22 +49,29 @@ public class DatabaseOptions {
             description = "Schema of the event_metrics_* tables. Default: --db-schema.")
     String rollupDbSchema;
 
-    /** The source database; the password comes from the environment only. */
+    /** The source database; the password comes from the environment or a file only. */
     public DatabaseTarget source() {
-        return new DatabaseTarget(dbUrl, dbUser, System.getenv(PASSWORD_ENV), dbSchema);
+        return new DatabaseTarget(dbUrl, dbUser, sourcePassword(), dbSchema);
     }
 
     /** Where the rollup tables live: the source database unless another one is named. */
     public DatabaseTarget rollup() {
+        String schema = rollupDbSchema != null ? rollupDbSchema : dbSchema;
         if (rollupDbUrl == null) {
-            return new DatabaseTarget(dbUrl, dbUser, System.getenv(PASSWORD_ENV),
-                    rollupDbSchema != null ? rollupDbSchema : dbSchema);
+            return new DatabaseTarget(dbUrl, dbUser, sourcePassword(), schema);
         }
-        String password = System.getenv(ROLLUP_PASSWORD_ENV);
-        if (password == null) {
-            password = System.getenv(PASSWORD_ENV);
-        }
-        return new DatabaseTarget(rollupDbUrl, rollupDbUser != null ? rollupDbUser : dbUser, password,
-                rollupDbSchema != null ? rollupDbSchema : dbSchema);
+        String password = Passwords.read(System.getenv(), ROLLUP_PASSWORD_ENV, rollupDbPasswordFile,
+                "--rollup-db-password-file");
+        return new DatabaseTarget(rollupDbUrl, rollupDbUser != null ? rollupDbUser : dbUser,
+                password != null ? password : sourcePassword(), schema);
+    }
+
+    private String sourcePassword() {
+        return password(System.getenv(), PASSWORD_ENV, dbPasswordFile, dbUser);
+    }
+
+    /** The password of {@code user} from {@code envName} or the password file; fails when there is none. */
+    static String password(Map<String, String> env, String envName, Path file, String user) {
+        return Passwords.require(env, envName, file, "--db-password-file", user);
     }
 }

@@ -12,8 +12,14 @@ import picocli.CommandLine.Option;
                 "Used to switch dashboards to a rebuild: stop both jobs first (see the README, Rebuilding)."})
 public class PromoteCommand implements Callable<Integer> {
     @Option(names = "--db-url", required = true, paramLabel = "JDBC_URL",
-            description = "Database of the rollup tables. Password from env " + DatabaseOptions.PASSWORD_ENV + ".")
+            description = "Database of the rollup tables. Password from env " + DatabaseOptions.PASSWORD_ENV
+                    + " or --db-password-file.")
     String dbUrl;
+
+    @Option(names = "--db-password-file", paramLabel = "FILE",
+            description = "File whose first line is the password of --db-user, instead of env "
+                    + DatabaseOptions.PASSWORD_ENV + ".")
+    java.nio.file.Path dbPasswordFile;
 
     @Option(names = "--db-user", required = true, paramLabel = "USER", description = "Database user.")
     String dbUser;
@@ -28,7 +34,8 @@ public class PromoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DatabaseTarget database = new DatabaseTarget(dbUrl, dbUser, System.getenv(DatabaseOptions.PASSWORD_ENV), toSchema);
+        DatabaseTarget database = new DatabaseTarget(dbUrl, dbUser,
+                DatabaseOptions.password(System.getenv(), DatabaseOptions.PASSWORD_ENV, dbPasswordFile, dbUser), toSchema);
         RollupPromotion.Promoted p = RollupPromotion.promote(database, fromSchema, toSchema);
         System.out.println("Promoted " + fromSchema + " to " + toSchema + " in one transaction: " + p.removed()
                 + " rows replaced by " + p.copied() + ".");

@@ -120,6 +120,7 @@ public final class MetricsJob {
     /** The job's own replication slot through Flink CDC; the preflight checks both databases. */
     private static ChangeMessages postgresMessages(StreamExecutionEnvironment env, JobConfig config) {
         SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
+        SourcePreflight.requireSlotAvailable(config.source(), config.slot());
         CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
                 config.publication(), config.startup(), checked.capturedTables());
         DataStream<ChangeMessage> messages = env

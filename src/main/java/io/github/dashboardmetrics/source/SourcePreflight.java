@@ -23,6 +23,9 @@ public final class SourcePreflight {
     /** What the checks found, for the job to use. */
     public record Result(List<String> capturedTables, boolean rollupBesideOrganization) {}
 
+    /** How long a slot may stay active after its previous job died before the preflight gives up. */
+    static final java.time.Duration SLOT_RELEASE_GRACE = java.time.Duration.ofSeconds(15);
+
     private SourcePreflight() {}
 
     public static Result check(DatabaseTarget source, DatabaseTarget rollup, String publication) {
@@ -39,6 +42,55 @@ public final class SourcePreflight {
                     + ": " + e.getMessage(), e);
         }
         return new Result(captured, checkRollupTables(rollup));
+    }
+
+    /**
+     * The replication slot is free for this job: absent (the source creates it), or a pgoutput
+     * slot of this database that no other process is streaming from. Two jobs on one slot would
+     * steal each other's changes; PostgreSQL's own error for it comes only after the job started.
+     */
+    public static void requireSlotAvailable(DatabaseTarget source, String slot) {
+        requireSlotAvailable(source, slot, SLOT_RELEASE_GRACE);
+    }
+
+    /**
+     * The same, waiting up to {@code grace} for an active slot to be released: a job killed a
+     * moment ago holds its slot until PostgreSQL notices the closed connection.
+     */
+    static void requireSlotAvailable(DatabaseTarget source, String slot, java.time.Duration grace) {
+        DatabaseTarget.requireIdentifier(slot, "slot name");
+        long deadline = System.nanoTime() + grace.toNanos();
+        try (Connection c = source.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT plugin, database, active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return;
+                    }
+                    if (!"pgoutput".equals(rs.getString("plugin")) || !c.getCatalog().equals(rs.getString("database"))) {
+                        throw new PreflightException("replication slot " + slot + " belongs to something else (plugin "
+                                + rs.getString("plugin") + ", database " + rs.getString("database")
+                                + "); give this job its own --slot");
+                    }
+                    if (!rs.getBoolean("active")) {
+                        return;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new PreflightException("replication slot " + slot + " is in use by another process (pid "
+                                + rs.getString("active_pid") + "): is this job already running? Stop it, or give"
+                                + " this one its own --slot and --publication");
+                    }
+                }
+                Thread.sleep(250); // polling the slot's state until the deadline
+            }
+        } catch (SQLException e) {
+            throw new PreflightException("cannot check replication slot " + slot + " in " + source.jdbcUrl() + ": "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PreflightException("interrupted while checking replication slot " + slot, e);
+        }
     }
 
     /**

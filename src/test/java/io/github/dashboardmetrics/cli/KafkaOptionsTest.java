@@ -18,12 +18,14 @@ class KafkaOptionsTest {
     }
 
     private static String[] withDb(String... args) {
-        String[] all = new String[args.length + 4];
+        String[] all = new String[args.length + 6];
         all[0] = "--db-url";
         all[1] = "jdbc:postgresql://db:5432/unstract";
         all[2] = "--db-user";
         all[3] = "metrics";
-        System.arraycopy(args, 0, all, 4, args.length);
+        all[4] = "--db-password-file";
+        all[5] = TestPasswordFile.path();
+        System.arraycopy(args, 0, all, 6, args.length);
         return all;
     }
 

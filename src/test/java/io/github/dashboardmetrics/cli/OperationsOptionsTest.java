@@ -63,7 +63,7 @@ class OperationsOptionsTest {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             // port 1: nothing listens; the URL must be refused before any connection is tried
             code = Main.execute("run", "--db-url", "jdbc:postgresql://localhost:1/unstract", "--db-user", "u",
-                    "--state-dir", stateDir.toString(), "--redis-url", "redis://:secret@cache:6379");
+                    "--db-password-file", TestPasswordFile.path(), "--state-dir", stateDir.toString(), "--redis-url", "redis://:secret@cache:6379");
         } finally {
             System.setErr(savedErr);
         }

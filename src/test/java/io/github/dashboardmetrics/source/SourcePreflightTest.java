@@ -108,6 +108,25 @@ class SourcePreflightTest {
     }
 
     @Test
+    void refusesASlotInUseOrOfAnotherKind() throws Exception {
+        DatabaseTarget t = db.target("unstract");
+        SourcePreflight.requireSlotAvailable(t, "pf_absent_slot"); // created by the source later
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_create_logical_replication_slot('pf_test_decoding', 'test_decoding')");
+            st.execute("SELECT pg_create_logical_replication_slot('pf_busy', 'pgoutput')");
+        }
+        assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_test_decoding"))
+                .isInstanceOf(PreflightException.class).hasMessageContaining("belongs to something else");
+        SourcePreflight.requireSlotAvailable(t, "pf_busy"); // inactive: a stopped job resumes from it
+        try (var streaming = io.github.dashboardmetrics.cli.ReplicationClient.streamFrom(db, "pf_busy")) {
+            assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_busy", java.time.Duration.ofSeconds(1)))
+                    .isInstanceOf(PreflightException.class).hasMessageContaining("is in use by another process");
+        }
+        assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "bad slot"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slot name");
+    }
+
+    @Test
     void reportsAnUnreachableDatabase() {
         DatabaseTarget nowhere = new DatabaseTarget("jdbc:postgresql://localhost:1/postgres", "postgres", "", "unstract");
         assertThatThrownBy(() -> SourcePreflight.check(nowhere, nowhere, "pf"))

@@ -4,6 +4,7 @@ import static io.github.dashboardmetrics.metric.Metric.LLM_CALLS;
 import static io.github.dashboardmetrics.metric.Metric.LLM_USAGE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.dashboardmetrics.cli.TestPasswordFile;
 import io.github.dashboardmetrics.cli.VerifyCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -98,7 +99,8 @@ class VerifyCommandTest {
     @Test
     void unreachableDatabaseIsOneLineAndExitsTwo() {
         int exit = new CommandLine(new VerifyCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
-                .execute("--db-url", "jdbc:postgresql://127.0.0.1:1/unstract", "--db-user", "nobody");
+                .execute("--db-url", "jdbc:postgresql://127.0.0.1:1/unstract", "--db-user", "nobody",
+                        "--db-password-file", TestPasswordFile.path());
 
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString().strip()).startsWith("verify: database error: recomputing from the source tables")
@@ -113,7 +115,8 @@ class VerifyCommandTest {
     }
 
     private int run(String... extraArgs) {
-        List<String> args = new ArrayList<>(List.of("--db-url", db.target(SCHEMA).jdbcUrl(), "--db-user", "postgres"));
+        List<String> args = new ArrayList<>(List.of("--db-url", db.target(SCHEMA).jdbcUrl(), "--db-user", "postgres",
+                "--db-password-file", TestPasswordFile.path()));
         args.addAll(List.of(extraArgs));
         return new CommandLine(new VerifyCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
                 .execute(args.toArray(String[]::new));

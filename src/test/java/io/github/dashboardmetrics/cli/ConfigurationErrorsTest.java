@@ -1,0 +1,135 @@
+package io.github.dashboardmetrics.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad configuration stops {@code run} before anything runs: exit code 2 and one message that
+ * names the problem and its fix, no stack trace, no Flink job. Against real PostgreSQL servers.
+ */
+class ConfigurationErrorsTest {
+    private static EmbeddedDatabase db;
+    private static EmbeddedPostgres walReplica;
+
+    @TempDir
+    static Path stateDir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = EmbeddedDatabase.start();
+        db.createUnstractSchema("unstract", true);
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE no_replication LOGIN");
+            st.execute("CREATE SCHEMA empty");
+        }
+        walReplica = EmbeddedPostgres.builder().setServerConfig("wal_level", "replica").start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        db.close();
+        walReplica.close();
+    }
+
+    /** Runs {@code run} with these options (plus the state dir) and returns exit code and stderr. */
+    private static Result run(String... options) {
+        List<String> args = new ArrayList<>(List.of("run", "--state-dir", stateDir.toString(), "--web-port", "0"));
+        args.addAll(List.of(options));
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Main.execute(args.toArray(String[]::new));
+        } finally {
+            System.setErr(savedErr);
+        }
+        return new Result(code, err.toString(StandardCharsets.UTF_8));
+    }
+
+    private record Result(int code, String err) {
+        void failsWith(String message) {
+            assertThat(code).as(err).isEqualTo(2);
+            assertThat(err).contains(message).doesNotContain("\tat ").doesNotContain("Exception in");
+        }
+    }
+
+    private static String[] database(String url, String user, String... more) {
+        List<String> args = new ArrayList<>(List.of("--db-url", url, "--db-user", user,
+                "--db-password-file", TestPasswordFile.path()));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void unknownOption() {
+        run(database(db.jdbcUrl(), "postgres", "--no-such-option")).failsWith("Unknown option: '--no-such-option'");
+    }
+
+    @Test
+    void missingPassword() {
+        // No --db-password-file, and the test JVM has no DASHBOARD_METRICS_DB_PASSWORD.
+        assertThat(System.getenv(DatabaseOptions.PASSWORD_ENV)).isNull();
+        run("--db-url", db.jdbcUrl(), "--db-user", "postgres")
+                .failsWith("no password for database user postgres: set env DASHBOARD_METRICS_DB_PASSWORD");
+    }
+
+    @Test
+    void unreadablePasswordFile() {
+        run("--db-url", db.jdbcUrl(), "--db-user", "postgres", "--db-password-file", "/nonexistent/secret")
+                .failsWith("--db-password-file /nonexistent/secret cannot be read");
+    }
+
+    @Test
+    void unreachableDatabase() {
+        run(database("jdbc:postgresql://localhost:1/unstract", "postgres"))
+                .failsWith("cannot use source database jdbc:postgresql://localhost:1/unstract");
+    }
+
+    @Test
+    void walLevelNotLogical() {
+        run(database("jdbc:postgresql://localhost:" + walReplica.getPort() + "/postgres", "postgres"))
+                .failsWith("wal_level");
+    }
+
+    @Test
+    void missingReplicationPrivilege() {
+        run(database(db.jdbcUrl(), "no_replication", "--db-schema", "unstract")).failsWith("REPLICATION");
+    }
+
+    @Test
+    void missingTables() {
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "empty")).failsWith("source tables missing in schema empty");
+    }
+
+    @Test
+    void slotAlreadyInUse() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_create_logical_replication_slot('busy_slot', 'pgoutput')");
+        }
+        try (ReplicationClient busy = ReplicationClient.streamFrom(db, "busy_slot")) {
+            run(database(db.jdbcUrl(), "postgres", "--slot", "busy_slot"))
+                    .failsWith("replication slot busy_slot is in use by another process");
+        }
+    }
+
+    @Test
+    void identifiersAreValidated() {
+        run(database(db.jdbcUrl(), "postgres", "--slot", "x; DROP TABLE usage")).failsWith("--slot must be a plain SQL identifier");
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract\"--")).failsWith("schema must be a plain SQL identifier");
+    }
+}
