@@ -39,6 +39,7 @@ public final class CdcSourceFactory {
         debezium.setProperty("tombstones.on.delete", "false");
         // TRUNCATE arrives as an event of its own (op t) instead of being skipped silently.
         debezium.setProperty("truncate.handling.mode", "include");
+        ChangeStreamTls.configure(s.source().jdbcUrl(), debezium);
         // Numbers as numbers (double precision), not base64 decimals.
         debezium.setProperty("decimal.handling.mode", "double");
         StartupOptions startup;
