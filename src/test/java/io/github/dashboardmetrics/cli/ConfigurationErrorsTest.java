@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.github.dashboardmetrics.demo.ReplicationClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

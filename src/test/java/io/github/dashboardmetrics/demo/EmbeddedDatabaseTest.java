@@ -138,19 +138,8 @@ class EmbeddedDatabaseTest {
     }
 
     private static List<Character> readPgoutputMessageTypes(String slot, String publication, int count) throws Exception {
-        Properties props = new Properties();
-        PGProperty.USER.set(props, database.user());
-        PGProperty.PASSWORD.set(props, database.password());
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        try (Connection replication = DriverManager.getConnection(database.jdbcUrl(), props)) {
-            PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
-                    .replicationStream().logical()
-                    .withSlotName(slot)
-                    .withSlotOption("proto_version", 1)
-                    .withSlotOption("publication_names", publication)
-                    .start();
+        try (ReplicationClient replication = ReplicationClient.streamFrom(database, slot, publication)) {
+            PGReplicationStream stream = replication.stream();
             List<Character> types = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (types.size() < count && System.nanoTime() < deadline) {
@@ -161,7 +150,6 @@ class EmbeddedDatabaseTest {
                 }
                 types.add((char) message.get(message.position()));
             }
-            stream.close();
             return types;
         }
     }

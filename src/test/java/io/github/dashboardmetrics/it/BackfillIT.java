@@ -41,7 +41,7 @@ class BackfillIT {
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             LocalDate from = today.minusDays(20);
             String[] base = {"backfill", "--db-url", db.jdbcUrl(), "--db-user", db.user(),
-                "--from", from.toString(), "--to", today.toString(), "--slot", "backfill_it", "--publication", "backfill_it"};
+                "--db-password-file", io.github.dashboardmetrics.cli.TestPasswordFile.path(), "--from", from.toString(), "--to", today.toString(), "--slot", "backfill_it", "--publication", "backfill_it"};
             VerifyScope range = VerifyScope.everything(Instant.now()).withDays(from, today);
 
             String dryRun = run(append(base, "--dry-run"));

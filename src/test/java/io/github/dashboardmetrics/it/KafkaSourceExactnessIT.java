@@ -345,7 +345,9 @@ class KafkaSourceExactnessIT {
         try {
             exit = io.github.dashboardmetrics.cli.Main.execute("run", "--source", "kafka",
                     "--kafka-bootstrap", "127.0.0.1:1", "--kafka-properties", properties.toString(),
-                    "--db-url", target.jdbcUrl(), "--db-user", target.user(), "--state-dir", dir.resolve("state").toString());
+                    "--db-url", target.jdbcUrl(), "--db-user", target.user(),
+                    "--db-password-file", io.github.dashboardmetrics.cli.TestPasswordFile.path(),
+                    "--state-dir", dir.resolve("state").toString());
         } finally {
             System.setErr(originalErr);
         }

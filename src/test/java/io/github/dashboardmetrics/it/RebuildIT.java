@@ -73,6 +73,7 @@ class RebuildIT {
                 workload.run(500); // both jobs down: kept in job B's slot
 
                 assertThat(Main.execute("promote", "--db-url", db.jdbcUrl(), "--db-user", db.user(),
+                        "--db-password-file", io.github.dashboardmetrics.cli.TestPasswordFile.path(),
                         "--from-schema", "unstract_rebuild", "--to-schema", "unstract")).isZero();
 
                 try (RunningJob jobB = RunningJob.start(job(live, live, "rebuild_b", stateB))) {

@@ -118,7 +118,7 @@ class SourcePreflightTest {
         assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_test_decoding"))
                 .isInstanceOf(PreflightException.class).hasMessageContaining("belongs to something else");
         SourcePreflight.requireSlotAvailable(t, "pf_busy"); // inactive: a stopped job resumes from it
-        try (var streaming = io.github.dashboardmetrics.cli.ReplicationClient.streamFrom(db, "pf_busy")) {
+        try (var streaming = io.github.dashboardmetrics.demo.ReplicationClient.streamFrom(db, "pf_busy")) {
             assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_busy", java.time.Duration.ofSeconds(1)))
                     .isInstanceOf(PreflightException.class).hasMessageContaining("is in use by another process");
         }

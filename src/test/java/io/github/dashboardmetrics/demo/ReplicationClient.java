@@ -1,6 +1,5 @@
-package io.github.dashboardmetrics.cli;
+package io.github.dashboardmetrics.demo;
 
-import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.Properties;
@@ -8,7 +7,10 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.PGReplicationStream;
 
-/** A replication connection streaming from a slot, as a running job holds it: the slot is then active. */
+/**
+ * A pgoutput replication connection streaming from a slot, as a running job holds it (the slot is
+ * then active): for tests that read raw pgoutput messages or need a busy slot.
+ */
 public final class ReplicationClient implements AutoCloseable {
     private final Connection connection;
     private final PGReplicationStream stream;
@@ -19,6 +21,10 @@ public final class ReplicationClient implements AutoCloseable {
     }
 
     public static ReplicationClient streamFrom(EmbeddedDatabase db, String slot) throws Exception {
+        return streamFrom(db, slot, "any");
+    }
+
+    public static ReplicationClient streamFrom(EmbeddedDatabase db, String slot, String publication) throws Exception {
         Properties props = new Properties();
         PGProperty.USER.set(props, db.user());
         PGProperty.PASSWORD.set(props, db.password());
@@ -28,8 +34,13 @@ public final class ReplicationClient implements AutoCloseable {
         Connection connection = DriverManager.getConnection(db.jdbcUrl(), props);
         PGReplicationStream stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream()
                 .logical().withSlotName(slot).withSlotOption("proto_version", 1)
-                .withSlotOption("publication_names", "any").start();
+                .withSlotOption("publication_names", publication).start();
         return new ReplicationClient(connection, stream);
+    }
+
+    /** The stream of pgoutput messages. */
+    public PGReplicationStream stream() {
+        return stream;
     }
 
     @Override
