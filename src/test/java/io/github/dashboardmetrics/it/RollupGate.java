@@ -10,13 +10,14 @@ import java.sql.Statement;
 /**
  * Test instrumentation of a rollup database that holds the job's writes at a known point, so a
  * fault can be injected exactly there: a statement-level trigger on the three rollup tables makes
- * every INSERT (each batch of the writer is one) wait for a shared advisory lock inside its
- * transaction. While the test holds that lock exclusively ({@link #holdWrites()}), a writer transaction
- * that starts is stuck in flight, visible in {@code pg_locks} ({@link #writersWaiting()}); nothing
- * is committed until {@link #releaseWrites()}. A second gate does the same for the retention cleaner: a
- * row trigger on deletes of hourly rows older than 30 days, which only the cleaner deletes.
+ * every INSERT statement take a shared advisory lock, held to the end of its transaction. While
+ * the test holds that lock exclusively ({@link #holdWrites()}), the first statement of each writer
+ * transaction waits for it: the transaction is in flight, visible in {@code pg_locks}
+ * ({@link #writersWaiting()}), and nothing is committed until {@link #releaseWrites()}.
  *
- * <p>Deletes of the writer (emptied buckets) and of {@code RollupReset} pass freely; readers never wait.
+ * <p>A second gate does the same for the retention cleaner: a row trigger on deletes of hourly
+ * rows older than 30 days, rows the job itself never writes. Other deletes (emptied buckets, the
+ * reset of a fresh start) pass freely; readers never wait.
  */
 final class RollupGate implements AutoCloseable {
     private static final long WRITES = 7_001;
