@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.dashboardmetrics.cli.DatabaseOptions;
-import io.github.dashboardmetrics.cli.Main;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.WorkloadGenerator;
@@ -11,8 +9,6 @@ import io.github.dashboardmetrics.pipeline.CheckpointLocator;
 import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import io.github.dashboardmetrics.verify.VerifyScope;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,23 +38,19 @@ class CommandLineKillRestartIT {
                 workload.setUp();
                 workload.run(6_000); // existing data, read by the snapshot
 
-                List<String> command = command(db, stateDir);
-                Path firstLog = stateDir.resolve("first-run.log");
-                Process first = start(command, firstLog);
+                JobProcess.Command command = command(db, stateDir);
+                JobProcess first = JobProcess.start(command, stateDir.resolve("first-run.log"));
                 try {
                     workload.run(7_000);
                     Await.until("a completed checkpoint", CATCH_UP,
                             () -> CheckpointLocator.latestCompleted(stateDir.resolve("checkpoints")), Optional::isPresent);
                     workload.run(1_000);
                 } finally {
-                    first.destroyForcibly(); // SIGKILL: no savepoint, no flush, no goodbye
-                    first.waitFor();
+                    first.kill();
                 }
                 workload.run(3_000); // piles up in the slot while the job is down
 
-                Path secondLog = stateDir.resolve("second-run.log");
-                Process second = start(command, secondLog);
-                try {
+                try (JobProcess second = JobProcess.start(command, stateDir.resolve("second-run.log"))) {
                     workload.run(3_000);
                     assertThat(workload.counters().rowChanges()).isGreaterThanOrEqualTo(20_000);
                     VerifyReport report = Await.until("rollups equal to the recomputation", CATCH_UP,
@@ -66,28 +58,15 @@ class CommandLineKillRestartIT {
                             VerifyReport::isEqual);
                     System.out.println(report.summary(5));
                     assertThat(second.isAlive()).as("job still running").isTrue();
-                    assertThat(Files.readString(secondLog)).contains("Resuming from");
-                } finally {
-                    second.destroyForcibly();
-                    second.waitFor();
+                    assertThat(second.log()).contains("Resuming from");
                 }
             }
         }
     }
 
-    private static List<String> command(EmbeddedDatabase db, Path stateDir) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "run", "--db-url", db.jdbcUrl(), "--db-user", db.user(), "--slot", "cli_kill",
-                "--publication", "cli_kill", "--state-dir", stateDir.toString(), "--web-port", "0",
-                "--checkpoint-interval-ms", "1000", "--flush-interval-ms", "200");
-    }
-
-    private static Process start(List<String> command, Path log) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put(DatabaseOptions.PASSWORD_ENV, EmbeddedDatabase.PASSWORD);
-        pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlog4j2.configurationFile="
-                + new File("src/test/resources/log4j2-test.properties").getAbsolutePath());
-        return pb.start();
+    private static JobProcess.Command command(EmbeddedDatabase db, Path stateDir) throws Exception {
+        return JobProcess.Command.run(List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(), "--slot", "cli_kill",
+                "--publication", "cli_kill", "--state-dir", stateDir.toString(),
+                "--checkpoint-interval-ms", "1000", "--flush-interval-ms", "200"));
     }
 }

@@ -23,11 +23,12 @@ import scala.Option;
 final class KafkaBroker implements AutoCloseable {
     private static final Duration STARTUP = Duration.ofSeconds(60);
 
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
     private final String bootstrap;
+    private KafkaRaftServer server;
 
-    private KafkaBroker(KafkaRaftServer server, String bootstrap) {
-        this.server = server;
+    private KafkaBroker(KafkaConfig config, String bootstrap) {
+        this.config = config;
         this.bootstrap = bootstrap;
     }
 
@@ -60,11 +61,28 @@ final class KafkaBroker implements AutoCloseable {
         p.setProperty("num.io.threads", "2");
         p.setProperty("log.cleaner.dedupe.buffer.size", Integer.toString(4 << 20)); // allocated up front; default 128 MB
         formatStorage(logDir);
-        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM, Option.empty());
-        server.startup();
-        KafkaBroker broker = new KafkaBroker(server, "127.0.0.1:" + brokerPort);
-        broker.awaitReady();
+        KafkaBroker broker = new KafkaBroker(KafkaConfig.fromProps(p), "127.0.0.1:" + brokerPort);
+        broker.startServer();
         return broker;
+    }
+
+    private void startServer() throws Exception {
+        server = new KafkaRaftServer(config, Time.SYSTEM, Option.empty());
+        server.startup();
+        awaitReady();
+    }
+
+    /** Stops the broker (a controlled shutdown, what an operator's or orchestrator's restart does). */
+    void stop() {
+        close();
+    }
+
+    /**
+     * Starts the stopped broker again on the same ports and log directory: topics, records and
+     * committed offsets survive. Returns once it serves again.
+     */
+    void startAgain() throws Exception {
+        startServer();
     }
 
     /** What {@code kafka-storage.sh format} writes: the cluster and node identity of the log dir. */

@@ -333,6 +333,35 @@ class KafkaSourceExactnessIT {
     }
 
     @Test
+    void theBrokerRestartedWhileTheJobConsumesChangesNothing(@TempDir Path dir) throws Exception {
+        DatabaseTarget target = unstractDatabase("kafka_broker_restart", true);
+        WorkloadGenerator.Options options = WorkloadGenerator.Options.defaults()
+                .withOrganizations(5).withHistoryDays(60).withHitlQueue(true);
+        JobConfig config = jobConfig(target, "brokerrestart", dir.resolve("state"), 1);
+        try (WorkloadGenerator workload = new WorkloadGenerator(target, seed("brokerRestart"), options);
+                DebeziumConnectorOnKafka connector = DebeziumConnectorOnKafka.start("brokerrestart",
+                        connectorConfig("kafka_broker_restart", "brokerrestart", false), broker.bootstrap(),
+                        dir.resolve("offsets.dat"))) {
+            workload.setUp();
+            workload.run(1_000);
+            try (RunningJob job = RunningJob.start(config)) {
+                awaitExact(target);
+                long writtenBefore = connector.recordsWritten();
+                workload.run(1_000);
+                Await.until("a burst of changes in Kafka for the job to consume", CATCH_UP,
+                        () -> connector.recordsWritten() - writtenBefore, written -> written >= 200);
+                broker.stop(); // while the job consumes the burst
+                workload.run(500); // the connector cannot deliver these until the broker is back
+                broker.startAgain();
+                workload.run(500);
+                VerifyReport report = awaitExact(target);
+                assertThat(report.table(Granularity.HOURLY).actualRows()).isPositive();
+                assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+            }
+        }
+    }
+
+    @Test
     void runStopsWithOneLineWhenTheBrokersCannotBeReached(@TempDir Path dir) throws Exception {
         DatabaseTarget target = unstractDatabase("kafka_cli", false);
         Path properties = dir.resolve("client.properties");

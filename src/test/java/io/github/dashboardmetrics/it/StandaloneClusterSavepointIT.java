@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The job's life on a real standalone Flink cluster, through the deploy/standalone scripts as an
  * operator would use them: submit the shaded job jar, stream a workload, stop with a savepoint
  * while changes keep coming, resume from the savepoint, stream more: verify finds no difference,
- * so nothing was counted twice or lost across the savepoint.
+ * so nothing was counted twice or lost across the savepoint. And the TaskManager process killed
+ * (SIGKILL) while the job runs, then a new one started: the job recovers from its checkpoint by itself.
  */
 class StandaloneClusterSavepointIT {
     private static final Duration CATCH_UP = Duration.ofSeconds(180);
@@ -73,6 +74,44 @@ class StandaloneClusterSavepointIT {
                 assertThat(cluster.get("/jobs/" + secondJob + "/checkpoints").path("latest").path("restored")
                         .path("external_path").asText()).contains(Path.of(savepoint.replace("file:", "")).getFileName().toString());
                 cluster.cancel(secondJob); // stop it before the database goes away
+            }
+        }
+    }
+
+    @Test
+    void taskManagerKilledThenANewOneTakesOverStaysExact(@TempDir Path temp) throws Exception {
+        long seed = Exactness.seed("StandaloneClusterSavepointIT.taskManagerKilled");
+        try (EmbeddedDatabase db = EmbeddedDatabase.start();
+                StandaloneFlinkCluster cluster = StandaloneFlinkCluster.start(temp.resolve("flink"))) {
+            db.createUnstractSchema("unstract", true);
+            DatabaseTarget target = db.target("unstract");
+            Map<String, String> env = Map.of(DatabaseOptions.PASSWORD_ENV, db.password());
+            List<String> runArgs = List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(),
+                    "--slot", "cluster_tm", "--publication", "cluster_tm", "--flush-interval-ms", "200",
+                    "--reset-rollups", "always");
+            try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
+                    WorkloadGenerator.Options.defaults().withOrganizations(8).withHistoryDays(70))) {
+                workload.setUp();
+                workload.run(2_000);
+                String job = match(JOB_ID, cluster.script("submit.sh", env, runArgs));
+                workload.run(1_000);
+                awaitExact(target);
+                Await.until("a completed checkpoint", CATCH_UP,
+                        () -> cluster.get("/jobs/" + job + "/checkpoints").path("counts").path("completed").asInt(),
+                        completed -> completed > 0);
+
+                workload.run(500); // in flight when the TaskManager dies
+                cluster.killTaskManager();
+                workload.run(500); // while the job has no TaskManager
+                cluster.startTaskManager();
+                workload.run(500);
+                VerifyReport report = awaitExact(target);
+                System.out.println(report.summary(5));
+                assertThat(cluster.jobState(job)).isEqualTo("RUNNING");
+                // The same job recovered from its checkpoint on the new TaskManager: a failure in its history.
+                assertThat(cluster.get("/jobs/" + job + "/exceptions").path("exceptionHistory").path("entries").size())
+                        .as("failures in the job's exception history").isPositive();
+                cluster.cancel(job);
             }
         }
     }

@@ -48,6 +48,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     final int restPort;
     private final String classpath;
     private final List<Process> processes = new ArrayList<>();
+    private Process taskManager;
     private final HttpClient http = HttpClient.newHttpClient();
 
     private StandaloneFlinkCluster(Path home, int restPort, String classpath) {
@@ -135,7 +136,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     /** Starts a TaskManager with the memory settings Flink's start scripts would compute. */
-    private void startTaskManager() throws Exception {
+    void startTaskManager() throws Exception {
         List<String> utils = java(List.of("-Xmx256m"));
         utils.addAll(List.of("org.apache.flink.runtime.util.bash.BashJavaUtils", "GET_TM_RESOURCE_PARAMS",
                 "--configDir", home.resolve("conf").toString()));
@@ -153,7 +154,14 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         command.addAll(List.of("org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                 "--configDir", home.resolve("conf").toString()));
         command.addAll(List.of(results.get(1).split("\\s+")));
-        processes.add(launch(command, home.resolve("taskmanager.log")));
+        taskManager = launch(command, home.resolve("taskmanager-" + processes.size() + ".log"));
+        processes.add(taskManager);
+    }
+
+    /** SIGKILL of the (last started) TaskManager process: what a crashed machine or container does. */
+    void killTaskManager() throws InterruptedException {
+        taskManager.destroyForcibly();
+        taskManager.waitFor();
     }
 
     private List<String> java(List<String> jvmOptions) {

@@ -1,0 +1,148 @@
+package io.github.dashboardmetrics.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dashboardmetrics.cli.DatabaseOptions;
+import io.github.dashboardmetrics.cli.Main;
+import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code run} as a user runs it: a child JVM ({@code java -cp <test class path> Main run ...}),
+ * its output in a log file, stopped with SIGKILL. Every start of one {@link Command} is the very
+ * same command line, so a restart after a kill is exactly what an operator (or systemd) does.
+ */
+final class JobProcess implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** A {@code run} command line with the Flink web UI / REST API on a fixed free port. */
+    record Command(List<String> args, int webPort) {
+        /** {@code run ARGS --web-port <free port>}; the password comes from the environment. */
+        static Command run(List<String> args) throws IOException {
+            int port = freePort();
+            List<String> all = new ArrayList<>(args);
+            all.addAll(List.of("--web-port", Integer.toString(port)));
+            return new Command(List.copyOf(all), port);
+        }
+
+        List<String> commandLine() {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> line = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "run"));
+            line.addAll(args);
+            return line;
+        }
+    }
+
+    private final Process process;
+    private final Path log;
+    private final Command command;
+
+    private JobProcess(Process process, Path log, Command command) {
+        this.process = process;
+        this.log = log;
+        this.command = command;
+    }
+
+    /** Starts the command; stdout and stderr go to {@code log}. */
+    static JobProcess start(Command command, Path log) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command.commandLine()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put(DatabaseOptions.PASSWORD_ENV, EmbeddedDatabase.PASSWORD);
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Dlog4j2.configurationFile="
+                + new File("src/test/resources/log4j2-test.properties").getAbsolutePath());
+        return new JobProcess(pb.start(), log, command);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Waits until the log holds {@code text}; fails early if the process exits first. */
+    void awaitLog(String text, Duration timeout) throws Exception {
+        Await.until("'" + text + "' in " + log.getFileName(), timeout, () -> {
+            String content = log();
+            if (!content.contains(text) && !process.isAlive()) {
+                throw new AssertionError("the job exited with " + process.exitValue() + " before logging '" + text
+                        + "':\n" + content);
+            }
+            return content;
+        }, content -> content.contains(text));
+    }
+
+    /** SIGKILL: no savepoint, no flush, no goodbye. Returns once the process is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** GET on the job's Flink REST API (the web UI port). */
+    JsonNode rest(String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + command.webPort() + path))
+                .timeout(Duration.ofSeconds(5)).build();
+        return JSON.readTree(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    /** The id of the (one) job of this process, once its REST API answers; null before. */
+    String jobId() {
+        try {
+            JsonNode jobs = rest("/jobs/overview").path("jobs");
+            return jobs.size() == 1 ? jobs.get(0).path("jid").asText() : null;
+        } catch (Exception notUpYet) {
+            return null;
+        }
+    }
+
+    /** The job's state (RUNNING, RESTARTING...), or "" while the REST API does not answer. */
+    String jobState() {
+        try {
+            String id = jobId();
+            return id == null ? "" : rest("/jobs/" + id).path("state").asText();
+        } catch (Exception notUpYet) {
+            return "";
+        }
+    }
+
+    /** Flink's exception history of the job: the root causes of its failures (restarts), newest first. */
+    List<String> failures() throws Exception {
+        String id = jobId();
+        List<String> causes = new ArrayList<>();
+        if (id != null) {
+            for (JsonNode entry : rest("/jobs/" + id + "/exceptions").path("exceptionHistory").path("entries")) {
+                causes.add(entry.path("exceptionName").asText() + ": " + entry.path("stacktrace").asText());
+            }
+        }
+        return causes;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
