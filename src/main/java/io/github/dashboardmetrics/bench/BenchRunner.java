@@ -34,15 +34,34 @@ public final class BenchRunner {
     static final long STATS_SETTLE_MS = 11_000;
     static final long SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
 
+    /**
+     * How the job under test runs: its flush interval, checkpoint interval and state backend
+     * ({@code hashmap}: heap state, full checkpoints, as local runs; {@code rocksdb}: incremental
+     * checkpoints, as flink-conf/config.yaml configures a cluster).
+     */
+    public record JobSettings(long flushIntervalMs, long checkpointIntervalMs, String stateBackend) {
+        public JobSettings {
+            if (flushIntervalMs <= 0) {
+                throw new IllegalArgumentException("--flush-interval-ms must be > 0");
+            }
+            if (checkpointIntervalMs < 100) {
+                throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 100");
+            }
+            if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {
+                throw new IllegalArgumentException("--state-backend must be rocksdb or hashmap, got: " + stateBackend);
+            }
+        }
+    }
+
     private final BenchProfile profile;
     private final long seed;
-    private final long flushIntervalMs;
+    private final JobSettings job;
     private final Consumer<String> progress;
 
-    public BenchRunner(BenchProfile profile, long seed, long flushIntervalMs, Consumer<String> progress) {
+    public BenchRunner(BenchProfile profile, long seed, JobSettings job, Consumer<String> progress) {
         this.profile = profile;
         this.seed = seed;
-        this.flushIntervalMs = flushIntervalMs;
+        this.job = job;
         this.progress = progress;
     }
 
@@ -66,19 +85,23 @@ public final class BenchRunner {
             say("[2/6] Snapshot: starting the job (initial snapshot, then streaming)...");
             int restPort = freePort();
             JobConfig config = new JobConfig(target, target, SLOT, PUBLICATION, Startup.INITIAL, stateDir, null,
-                    flushIntervalMs, 5_000, RetentionPolicy.DEFAULT, 3_600_000L, 1, restPort);
+                    job.flushIntervalMs(), job.checkpointIntervalMs(), RetentionPolicy.DEFAULT, 3_600_000L, 1, restPort);
             Configuration conf = MetricsJob.flinkConfiguration(config);
+            conf.setString("state.backend.type", job.stateBackend());
+            conf.setString("execution.checkpointing.incremental", Boolean.toString(job.stateBackend().equals("rocksdb")));
+            say("      state backend %s, checkpoints every %d ms, flush interval %d ms", job.stateBackend(),
+                    job.checkpointIntervalMs(), job.flushIntervalMs());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
             MetricsJob.build(env, config);
             long snapshotStart = System.nanoTime();
-            JobClient job = env.executeAsync(MetricsJob.JOB_NAME);
+            JobClient jobClient = env.executeAsync(MetricsJob.JOB_NAME);
             long nextSay = System.nanoTime();
             while (!judge.totalsMatch()) {
                 if (System.nanoTime() > snapshotStart + SNAPSHOT_TIMEOUT_MS * 1_000_000) {
                     throw new IllegalStateException("the snapshot's rollups were not exact after " + SNAPSHOT_TIMEOUT_MS / 60_000 + " min");
                 }
-                if (job.getJobStatus().get().isGloballyTerminalState()) {
-                    throw new IllegalStateException("the job stopped during the snapshot: " + job.getJobStatus().get());
+                if (jobClient.getJobStatus().get().isGloballyTerminalState()) {
+                    throw new IllegalStateException("the job stopped during the snapshot: " + jobClient.getJobStatus().get());
                 }
                 if (System.nanoTime() > nextSay) {
                     say("      %.0f s...", (System.nanoTime() - snapshotStart) / 1e9);
@@ -115,9 +138,9 @@ public final class BenchRunner {
             say("      rollups exact after streaming: %s", streamExact);
 
             say("[4/6] State, heap, rows written...");
-            long stateBytes = JvmAndState.checkpointStateBytes(restPort, job.getJobID().toString());
+            long stateBytes = JvmAndState.checkpointStateBytes(restPort, jobClient.getJobID().toString());
             double heapPeak = jvm.peakHeapMb();
-            job.cancel().get();
+            jobClient.cancel().get();
             double heapAfterGc = jvm.heapAfterGcMb();
             Thread.sleep(1_000); // the writers' connections closed: their statistics are flushed
             long rollupWrites = JvmAndState.rollupRowsWritten(target) - rollupWritesBefore;

@@ -51,6 +51,14 @@ public class BenchCommand implements Callable<Integer> {
             description = "The job's flush interval, as run --flush-interval-ms. Default: ${DEFAULT-VALUE}.")
     long flushIntervalMs;
 
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "30000", paramLabel = "MS",
+            description = "The job's checkpoint interval (flink-conf/config.yaml's). Default: ${DEFAULT-VALUE}.")
+    long checkpointIntervalMs;
+
+    @Option(names = "--state-backend", defaultValue = "hashmap", paramLabel = "hashmap|rocksdb",
+            description = "The job's state backend: hashmap (heap, as local runs) or rocksdb (incremental, as flink-conf/config.yaml). Default: ${DEFAULT-VALUE}.")
+    String stateBackend;
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of the dataset and workload. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -72,10 +80,12 @@ public class BenchCommand implements Callable<Integer> {
         if (stepSeconds != null) {
             p = p.withStepSeconds(stepSeconds);
         }
-        if (flushIntervalMs <= 0) {
-            throw new IllegalArgumentException("--flush-interval-ms must be > 0");
-        }
+        jobSettings();
         return p;
+    }
+
+    BenchRunner.JobSettings jobSettings() {
+        return new BenchRunner.JobSettings(flushIntervalMs, checkpointIntervalMs, stateBackend);
     }
 
     @Override
@@ -84,7 +94,7 @@ public class BenchCommand implements Callable<Integer> {
         System.out.println("Benchmark profile " + p.name() + ": " + p.organizations() + " organisations, " + p.historyMonths()
                 + " months, ~" + p.rows() + " rows, rates " + Arrays.toString(p.rates().toArray()) + " changes/s, "
                 + p.stepSeconds() + " s each");
-        BenchReport report = new BenchRunner(p, seed, flushIntervalMs, System.out::println).run();
+        BenchReport report = new BenchRunner(p, seed, jobSettings(), System.out::println).run();
         System.out.print(report.table());
         if (out != null) {
             report.writeJson(out);
