@@ -20,6 +20,7 @@ public record BenchReport(
         long snapshotRows,
         double snapshotSeconds,
         boolean snapshotExact,
+        long snapshotRollupRowsWritten,
         List<StepResult> steps,
         boolean streamExact,
         long streamChanges,
@@ -77,7 +78,8 @@ public record BenchReport(
                 "history_months", profile.historyMonths(), "rows", profile.rows(), "rates", profile.rates(),
                 "step_seconds", profile.stepSeconds()));
         json.put("dataset", Map.of("rows_per_table", datasetRows, "load_s", round3(datasetLoadSeconds)));
-        json.put("snapshot", Map.of("source_rows", snapshotRows, "seconds", round3(snapshotSeconds), "exact", snapshotExact));
+        json.put("snapshot", Map.of("source_rows", snapshotRows, "seconds", round3(snapshotSeconds), "exact", snapshotExact,
+                "rollup_rows_written", snapshotRollupRowsWritten));
         json.put("steps", steps.stream().map(s -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("target_changes_per_s", s.targetRate());

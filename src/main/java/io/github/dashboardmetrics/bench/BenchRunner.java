@@ -123,6 +123,7 @@ public final class BenchRunner {
             RawDecodeReader.createSlot(target);
             Thread.sleep(Math.max(0, statsReady - System.currentTimeMillis()));
             long rollupWritesBefore = JvmAndState.rollupRowsWritten(target);
+            say("      (the snapshot wrote %,d rollup rows for %,d expected)", rollupWritesBefore, judge.expectedRows());
             List<StepResult> steps;
             long streamChanges;
             try (ChangeWorkload workload = new ChangeWorkload(target, profile.organizations(), seed);
@@ -164,7 +165,7 @@ public final class BenchRunner {
             }
             say("Done in %.1f min.", (System.nanoTime() - benchStart) / 6e10);
             return new BenchReport(profile, loadStart, JvmAndState.loadAverage(), dataset.rowsPerTable(), dataset.seconds(),
-                    dataset.totalRows(), snapshotSeconds, snapshotCheck.isEqual(), steps, streamExact, streamChanges,
+                    dataset.totalRows(), snapshotSeconds, snapshotCheck.isEqual(), rollupWritesBefore, steps, streamExact, streamChanges,
                     rollupWrites, heapPeak, heapAfterGc, stateBytes, cold, warm, raw);
         } finally {
             deleteRecursively(stateDir);

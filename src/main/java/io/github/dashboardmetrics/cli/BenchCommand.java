@@ -15,11 +15,12 @@ import picocli.CommandLine.Option;
  * touches none; never part of the test suite.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the job on an embedded PostgreSQL: snapshot backfill rate, freshness and the highest",
-                "sustained rate of a streamed Unstract-like workload, what one run of Unstract's Celery task costs",
-                "on the same data, and how fast PostgreSQL itself decodes the same changes (pgoutput).",
+        description = {"Benchmark the job on an embedded PostgreSQL of its own (no database needed):",
+                "snapshot backfill rate, freshness and highest sustained rate of a streamed",
+                "Unstract-like workload, the cost of one run of Unstract's Celery task on the",
+                "same data, and how fast PostgreSQL itself decodes the same changes (pgoutput).",
                 "Prints progress and a table; --out also writes the results as JSON.",
-                "The quick profile takes about 5-10 minutes on 2 cores, the full one 30-60 minutes."})
+                "--profile quick takes 5-10 minutes on 2 cores, full 30-60 minutes."})
 public class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full",

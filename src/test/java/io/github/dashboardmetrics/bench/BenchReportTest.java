@@ -18,7 +18,7 @@ class BenchReportTest {
                 new StepResult(2000, 2002, 20_020, 100, 500, 900, 1200, 2.0, 100, 300, 0.7, true, "sustained"),
                 new StepResult(4000, 3000, 30_000, 100, 5000, 9000, 9900, 300, 100, 9000, 9, false, "not sustained: lag growing"));
         return new BenchReport(BenchProfile.quick(), new double[] {1, 1, 1}, new double[] {2, 2, 2},
-                Map.of("usage", 100L), 1.5, 100_000, 2.0, true, steps, true, 60_050, 30_025, 400, 100, 5_000_000,
+                Map.of("usage", 100L), 1.5, 100_000, 2.0, true, 7_000, steps, true, 60_050, 30_025, 400, 100, 5_000_000,
                 new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
                 new RawDecodeReader.Result(60_050, 0.5));
     }
