@@ -157,7 +157,7 @@ public final class BenchRunner {
                     warm.statements(), warm.reads(), cold.seconds(), warm.seconds());
 
             say("[6/6] Raw pgoutput decoding of the streamed changes...");
-            RawDecodeReader.Result raw = RawDecodeReader.read(target, PUBLICATION, streamChanges, 5_000);
+            RawDecodeReader.Result raw = RawDecodeReader.read(db, PUBLICATION, streamChanges, 5_000);
             RawDecodeReader.dropSlot(target);
             say("      %,d changes in %.2f s = %,.0f changes/s", raw.changes(), raw.seconds(), raw.perSecond());
             if (raw.changes() != streamChanges) {

@@ -55,19 +55,12 @@ final class DatasetLoader {
                     + " SELECT now(), now(), md5('wf:' || w)::uuid, '', 'workflow-' || w, true, '', 'DEFAULT',"
                     + " (w - 1) / " + BenchIds.WORKFLOWS_PER_ORG + " + 1, false"
                     + " FROM generate_series(1, " + BenchIds.WORKFLOWS_PER_ORG * orgs + ") w");
-            st.execute("INSERT INTO " + s + "pipeline (created_at, modified_at, id, pipeline_name, active, scheduled,"
-                    + " pipeline_type, run_count, last_run_status, organization_id, workflow_id, shared_to_org)"
-                    + " SELECT now(), now(), md5('pl:' || p)::uuid, 'pipeline-' || p, true, false,"
-                    + " CASE p % 3 WHEN 2 THEN 'TASK' ELSE 'ETL' END, 0, 'YET_TO_START',"
-                    + " (p - 1) / " + BenchIds.PIPELINES_PER_ORG + " + 1,"
-                    + " md5('wf:' || (((p - 1) / " + BenchIds.PIPELINES_PER_ORG + ") * " + BenchIds.WORKFLOWS_PER_ORG
-                    + " + 1))::uuid, false FROM generate_series(1, " + BenchIds.PIPELINES_PER_ORG * orgs + ") p");
-            st.execute("INSERT INTO " + s + "api_deployment (created_at, modified_at, id, display_name, description,"
-                    + " is_active, api_endpoint, api_name, organization_id, workflow_id, shared_to_org)"
-                    + " SELECT now(), now(), md5('api:' || a)::uuid, 'api-' || a, '', true,"
-                    + " 'deployment/api/bench/' || a || '/', 'api-' || a, (a - 1) / " + BenchIds.APIS_PER_ORG + " + 1,"
-                    + " md5('wf:' || (((a - 1) / " + BenchIds.APIS_PER_ORG + ") * " + BenchIds.WORKFLOWS_PER_ORG
-                    + " + 2))::uuid, false FROM generate_series(1, " + BenchIds.APIS_PER_ORG * orgs + ") a");
+            st.execute(perOrganization(s + "pipeline (pipeline_name, active, scheduled, pipeline_type, run_count,"
+                    + " last_run_status", "'pipeline-' || n, true, false, CASE n % 3 WHEN 2 THEN 'TASK' ELSE 'ETL' END, 0,"
+                    + " 'YET_TO_START'", "pl", BenchIds.PIPELINES_PER_ORG, 1, orgs));
+            st.execute(perOrganization(s + "api_deployment (display_name, description, is_active, api_endpoint, api_name",
+                    "'api-' || n, '', true, 'deployment/api/bench/' || n || '/', 'api-' || n", "api", BenchIds.APIS_PER_ORG,
+                    2, orgs));
             // Volatile functions in a subquery's select list keep it from being flattened: one draw per row.
             st.execute("INSERT INTO " + s + "workflow_execution (created_at, modified_at, id, pipeline_id, workflow_id,"
                     + " execution_mode, execution_method, execution_type, execution_log_id, status, error_message,"
@@ -130,5 +123,21 @@ final class DatasetLoader {
             }
             return new Stats(counts, total, (System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /**
+     * The INSERT of a dimension table with {@code perOrg} rows per organisation, numbered n from 1
+     * across organisations, id {@code md5('<idPrefix>:' || n)::uuid}, each attached to its
+     * organisation's workflow number {@code workflow} (1-based).
+     *
+     * @param tableAndColumns the table and its own columns, up to an open parenthesis' end
+     * @param values          their values, in terms of n
+     */
+    private static String perOrganization(String tableAndColumns, String values, String idPrefix, int perOrg,
+            int workflow, int orgs) {
+        return "INSERT INTO " + tableAndColumns + ", created_at, modified_at, id, organization_id, workflow_id, shared_to_org)"
+                + " SELECT " + values + ", now(), now(), md5('" + idPrefix + ":' || n)::uuid, (n - 1) / " + perOrg + " + 1,"
+                + " md5('wf:' || (((n - 1) / " + perOrg + ") * " + BenchIds.WORKFLOWS_PER_ORG + " + " + workflow + "))::uuid,"
+                + " false FROM generate_series(1, " + perOrg * orgs + ") n";
     }
 }

@@ -1,15 +1,13 @@
 package io.github.dashboardmetrics.bench;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
@@ -51,14 +49,8 @@ final class RawDecodeReader {
     }
 
     /** Streams the slot until {@code expectedChanges} changes were counted, or nothing came for {@code idleMs}. */
-    static Result read(DatabaseTarget target, String publication, long expectedChanges, long idleMs) throws SQLException {
-        Properties props = new Properties();
-        PGProperty.USER.set(props, target.user());
-        PGProperty.PASSWORD.set(props, target.password());
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        try (Connection c = DriverManager.getConnection(target.jdbcUrl(), props)) {
+    static Result read(EmbeddedDatabase db, String publication, long expectedChanges, long idleMs) throws SQLException {
+        try (Connection c = db.connectForReplication()) {
             PGConnection pg = c.unwrap(PGConnection.class);
             long started = System.nanoTime();
             long changes = 0;

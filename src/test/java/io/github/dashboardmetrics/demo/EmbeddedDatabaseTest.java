@@ -22,7 +22,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.replication.PGReplicationStream;
 
 class EmbeddedDatabaseTest {
@@ -138,13 +137,7 @@ class EmbeddedDatabaseTest {
     }
 
     private static List<Character> readPgoutputMessageTypes(String slot, String publication, int count) throws Exception {
-        Properties props = new Properties();
-        PGProperty.USER.set(props, database.user());
-        PGProperty.PASSWORD.set(props, database.password());
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        try (Connection replication = DriverManager.getConnection(database.jdbcUrl(), props)) {
+        try (Connection replication = database.connectForReplication()) {
             PGReplicationStream stream = replication.unwrap(PGConnection.class).getReplicationAPI()
                     .replicationStream().logical()
                     .withSlotName(slot)
