@@ -31,12 +31,12 @@ public record BenchProfile(String name, int organizations, int historyMonths, lo
 
     /** Finishes in a few minutes on a 2-core machine. */
     public static BenchProfile quick() {
-        return new BenchProfile("quick", 20, 3, 500_000, List.of(250, 500, 1_000, 2_000, 4_000, 8_000, 16_000), 20);
+        return new BenchProfile("quick", 20, 3, 500_000, List.of(250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000), 20);
     }
 
     /** A larger dataset and longer, higher steps (tens of minutes). */
     public static BenchProfile full() {
-        return new BenchProfile("full", 200, 12, 3_000_000, List.of(250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000), 60);
+        return new BenchProfile("full", 200, 12, 3_000_000, List.of(250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000), 60);
     }
 
     public static BenchProfile named(String name) {

@@ -12,10 +12,11 @@ import java.util.function.Consumer;
  * workload that falls behind catches up with bigger transactions rather than losing changes),
  * and every {@value #PROBE_INTERVAL_MS} ms one of them carries a freshness probe. After each step
  * it waits until the step's last probe is visible (the drain), then moves to the next rate; it
- * stops after the first rate the job does not sustain.
+ * stops after the first rate the job does not sustain. A short warm-up step comes first.
  */
 final class RateSteps {
     static final int TICK_MS = 10;
+    static final int WARM_UP_SECONDS = 10;
     static final int PROBE_INTERVAL_MS = 100;
     static final long DRAIN_TIMEOUT_MS = 60_000;
     /** Lag trend (ms gained per s of step) above which lag counts as growing... */
@@ -38,6 +39,11 @@ final class RateSteps {
     }
 
     List<StepResult> run(List<Integer> rates, int stepSeconds) throws SQLException, InterruptedException {
+        // Right after the snapshot the job is still settling (JIT, the first checkpoint of the
+        // whole state, garbage of the snapshot): a short step at the first rate, not reported.
+        int warmUp = Math.min(WARM_UP_SECONDS, stepSeconds);
+        progress.accept("  warming up: " + warmUp + " s at " + rates.get(0) + " changes/s (not reported)");
+        step(rates.get(0), warmUp);
         List<StepResult> results = new ArrayList<>();
         for (int rate : rates) {
             StepResult step = step(rate, stepSeconds);

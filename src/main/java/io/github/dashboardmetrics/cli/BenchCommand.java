@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
 public class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full",
-            description = "quick: 20 organisations, 3 months, 500,000 rows, rates 250..4,000 changes/s for 20 s each;"
-                    + " full: 200 organisations, 12 months, 3,000,000 rows, rates 250..16,000 for 60 s each."
+            description = "quick: 20 organisations, 3 months, 500,000 rows, rates 250..32,000 changes/s for 20 s each;"
+                    + " full: 200 organisations, 12 months, 3,000,000 rows, rates 250..64,000 for 60 s each."
                     + " Default: ${DEFAULT-VALUE}.")
     String profile;
 

@@ -47,7 +47,7 @@ class BenchCommandTest {
     }
 
     @Test
-    void quickProfileDoublesTheRateFrom250To16000() {
-        assertThat(BenchProfile.quick().rates()).isEqualTo(List.of(250, 500, 1_000, 2_000, 4_000, 8_000, 16_000));
+    void quickProfileDoublesTheRateFrom250To32000() {
+        assertThat(BenchProfile.quick().rates()).isEqualTo(List.of(250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000));
     }
 }
