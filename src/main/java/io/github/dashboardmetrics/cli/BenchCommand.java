@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
                 "Unstract-like workload, the cost of one run of Unstract's Celery task on the",
                 "same data, and how fast PostgreSQL itself decodes the same changes (pgoutput).",
                 "Prints progress and a table; --out also writes the results as JSON.",
-                "--profile quick takes 5-10 minutes on 2 cores, full 30-60 minutes."})
+                "--profile quick takes about 5 minutes on 2 cores, full 30-60 minutes."})
 public class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full",
