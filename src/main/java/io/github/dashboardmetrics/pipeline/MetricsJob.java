@@ -99,8 +99,10 @@ public final class MetricsJob {
                 .uid("write-dead-letters");
         DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
+        // The rollup already gathers changes for a flush interval; the writers only coalesce what
+        // it emits into transactions, so they wait at most 50 ms (not another half interval).
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), source.rollupBesideOrganization(),
-                1000, Math.max(50, config.flushIntervalMs() / 2), 5, cacheInvalidation));
+                1000, Math.min(50, config.flushIntervalMs()), 5, cacheInvalidation));
         if (config.retentionCleanupIntervalMs() > 0) {
             env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
                     .returns(Void.class)

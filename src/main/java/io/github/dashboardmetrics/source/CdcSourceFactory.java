@@ -42,6 +42,10 @@ public final class CdcSourceFactory {
         ChangeStreamTls.configure(s.source().jdbcUrl(), debezium);
         // Numbers as numbers (double precision), not base64 decimals.
         debezium.setProperty("decimal.handling.mode", "double");
+        // Debezium sleeps this long whenever the slot has nothing to read (default 500 ms): on a
+        // quiet database that sleep alone would add up to half a second to the freshness of a
+        // change. 50 ms costs 20 empty reads a second.
+        debezium.setProperty("poll.interval.ms", "50");
         StartupOptions startup;
         switch (s.startup()) {
             case LATEST:

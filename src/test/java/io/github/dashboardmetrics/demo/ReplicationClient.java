@@ -1,10 +1,7 @@
 package io.github.dashboardmetrics.demo;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.util.Properties;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.replication.PGReplicationStream;
 
 /**
@@ -25,13 +22,7 @@ public final class ReplicationClient implements AutoCloseable {
     }
 
     public static ReplicationClient streamFrom(EmbeddedDatabase db, String slot, String publication) throws Exception {
-        Properties props = new Properties();
-        PGProperty.USER.set(props, db.user());
-        PGProperty.PASSWORD.set(props, db.password());
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "9.4");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        Connection connection = DriverManager.getConnection(db.jdbcUrl(), props);
+        Connection connection = db.connectForReplication();
         PGReplicationStream stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream()
                 .logical().withSlotName(slot).withSlotOption("proto_version", 1)
                 .withSlotOption("publication_names", publication).start();

@@ -1,0 +1,96 @@
+package io.github.dashboardmetrics.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Resource readings: the bench JVM's heap (the job runs in it, on a local mini cluster), sampled
+ * every second for its peak; the size of the job's latest completed checkpoint (its state) from
+ * the Flink REST API; rows written to the rollup tables from PostgreSQL's table statistics; and
+ * the load average.
+ */
+final class JvmAndState implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bench-heap-sampler");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile long peakHeapBytes;
+
+    JvmAndState() {
+        sampler.scheduleAtFixedRate(() -> peakHeapBytes = Math.max(peakHeapBytes, memory.getHeapMemoryUsage().getUsed()),
+                0, 1, TimeUnit.SECONDS);
+    }
+
+    double peakHeapMb() {
+        return peakHeapBytes / 1048576.0;
+    }
+
+    /** Heap in use right after a full collection: what the JVM really holds. */
+    double heapAfterGcMb() {
+        System.gc();
+        return memory.getHeapMemoryUsage().getUsed() / 1048576.0;
+    }
+
+    /** Bytes of the latest completed checkpoint of the job, or -1 when there is none or the API does not answer. */
+    static long checkpointStateBytes(int restPort, String jobId) {
+        try {
+            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + restPort + "/jobs/" + jobId + "/checkpoints"))
+                    .timeout(Duration.ofSeconds(5)).build();
+            JsonNode body = JSON.readTree(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
+            JsonNode completed = body.path("latest").path("completed");
+            return completed.isMissingNode() || completed.isNull() ? -1 : completed.path("state_size").asLong(-1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** Rows inserted, updated and deleted in the three rollup tables so far (PostgreSQL's statistics). */
+    static long rollupRowsWritten(DatabaseTarget rollup) throws SQLException {
+        try (Connection c = rollup.connect()) {
+            c.createStatement().execute("SELECT pg_stat_clear_snapshot()");
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)"
+                    + " FROM pg_stat_user_tables WHERE schemaname = '" + rollup.schema() + "' AND relname IN"
+                    + " ('event_metrics_hourly', 'event_metrics_daily', 'event_metrics_monthly')")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The 1-, 5- and 15-minute load averages from /proc/loadavg (what uptime prints), or the JVM's 1-minute one. */
+    static double[] loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).trim().split("\\s+");
+            return new double[] {Double.parseDouble(parts[0]), Double.parseDouble(parts[1]), Double.parseDouble(parts[2])};
+        } catch (Exception e) {
+            double one = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            return new double[] {one, Double.NaN, Double.NaN};
+        }
+    }
+
+    @Override
+    public void close() {
+        sampler.shutdownNow();
+    }
+}
