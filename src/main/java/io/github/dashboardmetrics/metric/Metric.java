@@ -6,18 +6,18 @@ package io.github.dashboardmetrics.metric;
  * {@link MetricRules}.
  */
 public enum Metric {
-    DOCUMENTS_PROCESSED("documents_processed", Type.COUNTER),
-    PAGES_PROCESSED("pages_processed", Type.HISTOGRAM),
-    LLM_CALLS("llm_calls", Type.COUNTER),
-    CHALLENGES("challenges", Type.COUNTER),
-    SUMMARIZATION_CALLS("summarization_calls", Type.COUNTER),
-    LLM_USAGE("llm_usage", Type.HISTOGRAM),
-    DEPLOYED_API_REQUESTS("deployed_api_requests", Type.COUNTER),
-    ETL_PIPELINE_EXECUTIONS("etl_pipeline_executions", Type.COUNTER),
-    PROMPT_EXECUTIONS("prompt_executions", Type.COUNTER),
-    FAILED_PAGES("failed_pages", Type.HISTOGRAM),
-    HITL_REVIEWS("hitl_reviews", Type.COUNTER),
-    HITL_COMPLETIONS("hitl_completions", Type.COUNTER);
+    DOCUMENTS_PROCESSED(0, "documents_processed", Type.COUNTER),
+    PAGES_PROCESSED(1, "pages_processed", Type.HISTOGRAM),
+    LLM_CALLS(2, "llm_calls", Type.COUNTER),
+    CHALLENGES(3, "challenges", Type.COUNTER),
+    SUMMARIZATION_CALLS(4, "summarization_calls", Type.COUNTER),
+    LLM_USAGE(5, "llm_usage", Type.HISTOGRAM),
+    DEPLOYED_API_REQUESTS(6, "deployed_api_requests", Type.COUNTER),
+    ETL_PIPELINE_EXECUTIONS(7, "etl_pipeline_executions", Type.COUNTER),
+    PROMPT_EXECUTIONS(8, "prompt_executions", Type.COUNTER),
+    FAILED_PAGES(9, "failed_pages", Type.HISTOGRAM),
+    HITL_REVIEWS(10, "hitl_reviews", Type.COUNTER),
+    HITL_COMPLETIONS(11, "hitl_completions", Type.COUNTER);
 
     /** Counters count rows; histograms sum a column. */
     public enum Type {
@@ -35,12 +35,32 @@ public enum Metric {
         }
     }
 
+    private final int code;
     private final String metricName;
     private final Type type;
 
-    Metric(String metricName, Type type) {
+    Metric(int code, String metricName, Type type) {
+        this.code = code;
         this.metricName = metricName;
         this.type = type;
+    }
+
+    /**
+     * The metric's stable code, part of the rollup's state key and of savepoints: never reuse or
+     * renumber a code (enum ordinals shift when a constant is inserted; codes do not).
+     */
+    public int code() {
+        return code;
+    }
+
+    /** The metric with this {@link #code()}. */
+    public static Metric ofCode(int code) {
+        for (Metric m : values()) {
+            if (m.code == code) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown metric code " + code);
     }
 
     /** The {@code metric_name} column value. */

@@ -24,9 +24,13 @@ public class MetricDelta {
         this.sourceTsMs = sourceTsMs;
     }
 
-    /** Rollup key: one organisation's one metric. */
+    /** Rollup key: one organisation's one metric ({@code "<org id>|<metric code>"}, part of the savepoint contract). */
     public String rollupKey() {
-        return orgId + "|" + metric.ordinal();
+        return rollupKey(orgId, metric);
+    }
+
+    public static String rollupKey(long orgId, Metric metric) {
+        return orgId + "|" + metric.code();
     }
 
     @Override

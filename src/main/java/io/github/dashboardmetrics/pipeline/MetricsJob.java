@@ -86,6 +86,11 @@ public final class MetricsJob {
 
     /** The same, deleting Unstract's cached dashboard hours after each hourly commit ({@code null}: off). */
     public static void build(StreamExecutionEnvironment env, JobConfig config, CacheInvalidation cacheInvalidation) {
+        if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
+            // The rollup emits its rows at checkpoint barriers: without checkpoints nothing is ever written.
+            throw new IllegalArgumentException("checkpointing is off, and the job writes the rollup tables at"
+                    + " checkpoints: set execution.checkpointing.interval (for example 1 s)");
+        }
         ChangeMessages source = config.readsKafka() ? kafkaMessages(env, config) : postgresMessages(env, config);
         DataStream<MetricDelta> rechecks = env.addSource(new RestoreRecheck(config.rollup()))
                 .returns(MetricDelta.class)

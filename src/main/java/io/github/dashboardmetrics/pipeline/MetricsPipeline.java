@@ -43,9 +43,8 @@ public final class MetricsPipeline {
         DataStream<MetricDelta> deltas = metricDeltas(changes);
         return (rechecks == null ? deltas : deltas.union(rechecks))
                 .keyBy(MetricDelta::rollupKey, Types.STRING)
-                .process(new BucketRollup(settings.flushIntervalMs(), settings.retention()))
-                .returns(RollupRow.class)
-                .name("roll up hour/day/month buckets")
+                .transform("roll up hour/day/month buckets (emitted at checkpoints)",
+                        TypeInformation.of(RollupRow.class), new BucketRollup(settings.retention()))
                 .uid("rollup-buckets");
     }
 

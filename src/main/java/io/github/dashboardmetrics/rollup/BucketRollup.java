@@ -3,9 +3,12 @@ package io.github.dashboardmetrics.rollup;
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.monitoring.JobMetrics;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -13,128 +16,227 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Keyed by (organisation, metric): holds the absolute totals of every retained UTC hour, day and
- * month bucket, applies deltas as they come (in any order: sums commute), and every flush interval
- * emits the buckets that changed since the last flush as absolute {@link RollupRow}s. Changed but
- * not yet emitted buckets are keyed state, so they survive a checkpoint and a restore.
+ * Keyed by (organisation, metric code): the absolute totals of every retained UTC hour, day and
+ * month bucket, kept in keyed state, and the rows to write, emitted <em>at checkpoint
+ * barriers</em>.
+ *
+ * <p>Between two barriers the deltas are only summed in memory per (key, hour) (Flink SQL's
+ * mini-batch): a hot bucket costs one state read-modify-write per checkpoint, not one per delta,
+ * and a bucket whose net change is nothing is not written at all (a count that goes to 0 and back
+ * within one interval never deletes the row). At the barrier ({@link #prepareSnapshotPreBarrier})
+ * every pending bucket is applied to state and emitted as an absolute {@link RollupRow}; so the
+ * rows that leave before barrier N are exactly the buckets as the input before barrier N left
+ * them: an aligned checkpoint is a consistent cut, and so is what the sink commits for it. Nothing
+ * pending survives a checkpoint: the snapshot holds totals only. When the in-memory batch grows
+ * past {@code maxPendingBuckets}, it is applied and emitted early; the last rows emitted for a
+ * bucket before a barrier are still its value at the barrier.
  *
  * <p>Buckets older than the retention horizon leave the state (checked hourly per key) and deltas
- * for them are ignored.
+ * for them are ignored. End of input (a bounded job) applies and emits what is pending.
  */
-public class BucketRollup extends KeyedProcessFunction<String, MetricDelta, RollupRow> {
-    private static final long serialVersionUID = 1L;
+public class BucketRollup extends AbstractStreamOperator<RollupRow>
+        implements OneInputStreamOperator<MetricDelta, RollupRow>, BoundedOneInput, Triggerable<String, VoidNamespace> {
+    private static final long serialVersionUID = 2L;
     private static final long CLEANUP_INTERVAL_MS = 3_600_000L;
     private static final Granularity[] TIERS = Granularity.values();
+    /** Default bound of the in-memory batch: pending (key, hour) entries before an early flush. */
+    public static final int DEFAULT_MAX_PENDING_BUCKETS = 100_000;
 
-    private final long flushIntervalMs;
     private final RetentionPolicy retention;
+    private final int maxPendingBuckets;
 
-    /** Per tier: bucket start -> totals. */
+    /** Per tier: bucket start -> totals. The savepoint contract: names and types stay. */
     private transient List<MapState<Long, BucketTotal>> totals;
-    /** Per tier: bucket start -> newest source commit time among the deltas not yet emitted. */
-    private transient List<MapState<Long, Long>> pending;
-    private transient ValueState<Long> nextFlush;
     private transient ValueState<Long> nextCleanup;
+    private transient InternalTimerService<VoidNamespace> timers;
     private transient Counter deltasApplied;
 
-    public BucketRollup(long flushIntervalMs, RetentionPolicy retention) {
-        if (flushIntervalMs <= 0) {
-            throw new IllegalArgumentException("flush interval must be > 0 ms");
+    /** Not state: key -> hour start -> what the deltas since the last barrier add up to. */
+    private transient Map<String, Map<Long, Pending>> pending;
+    private transient int pendingBuckets;
+
+    /** What the deltas of one (key, hour) since the last flush add up to, exactly. */
+    private static final class Pending {
+        BigDecimal value = BigDecimal.ZERO;
+        long count;
+        long newestSourceTsMs;
+
+        void add(BigDecimal v, long c, long sourceTsMs) {
+            value = value.add(v);
+            count += c;
+            newestSourceTsMs = Math.max(newestSourceTsMs, sourceTsMs);
         }
-        this.flushIntervalMs = flushIntervalMs;
+
+        boolean isNoChange() {
+            return count == 0 && value.signum() == 0;
+        }
+    }
+
+    public BucketRollup(RetentionPolicy retention) {
+        this(retention, DEFAULT_MAX_PENDING_BUCKETS);
+    }
+
+    public BucketRollup(RetentionPolicy retention, int maxPendingBuckets) {
+        if (maxPendingBuckets < 1) {
+            throw new IllegalArgumentException("maxPendingBuckets must be >= 1");
+        }
         this.retention = retention;
+        this.maxPendingBuckets = maxPendingBuckets;
     }
 
     @Override
-    public void open(Configuration parameters) {
+    public void open() throws Exception {
+        super.open();
         totals = new ArrayList<>();
-        pending = new ArrayList<>();
         for (Granularity g : TIERS) {
-            String tier = g.name().toLowerCase(java.util.Locale.ROOT);
-            totals.add(getRuntimeContext().getMapState(
+            String tier = g.name().toLowerCase(Locale.ROOT);
+            totals.add(getKeyedStateStore().getMapState(
                     new MapStateDescriptor<>("totals-" + tier, Types.LONG, TypeInformation.of(BucketTotal.class))));
-            pending.add(getRuntimeContext().getMapState(new MapStateDescriptor<>("pending-" + tier, Types.LONG, Types.LONG)));
         }
-        nextFlush = getRuntimeContext().getState(new ValueStateDescriptor<>("next-flush", Types.LONG));
-        nextCleanup = getRuntimeContext().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
+        nextCleanup = getKeyedStateStore().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
+        timers = getInternalTimerService("retention-cleanup", VoidNamespaceSerializer.INSTANCE, this);
         deltasApplied = JobMetrics.of(getRuntimeContext().getMetricGroup()).counter(JobMetrics.METRIC_DELTAS);
+        pending = new HashMap<>();
+        pendingBuckets = 0;
     }
 
     @Override
-    public void processElement(MetricDelta delta, Context ctx, Collector<RollupRow> out) throws Exception {
+    public void processElement(StreamRecord<MetricDelta> element) throws Exception {
+        MetricDelta delta = element.getValue();
         deltasApplied.inc();
-        long now = ctx.timerService().currentProcessingTime();
-        boolean changed = false;
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        long hour = Granularity.HOURLY.bucketStart(delta.eventTimeMs);
+        if (!retainedInAnyTier(hour, now)) {
+            return; // past every tier's retention: no longer kept nor written
+        }
+        Map<Long, Pending> hours = pending.computeIfAbsent(delta.rollupKey(), k -> new HashMap<>());
+        Pending p = hours.get(hour);
+        if (p == null) {
+            p = new Pending();
+            hours.put(hour, p);
+            pendingBuckets++;
+        }
+        p.add(delta.value == 0.0 ? BigDecimal.ZERO : new BigDecimal(delta.value), delta.count, delta.sourceTsMs);
+        if (pendingBuckets >= maxPendingBuckets) {
+            flush();
+        }
+    }
+
+    /** The barrier of a checkpoint is about to pass: apply and emit everything pending first. */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        flush();
+    }
+
+    /** End of a bounded input. */
+    @Override
+    public void endInput() throws Exception {
+        flush();
+    }
+
+    private boolean retainedInAnyTier(long hourStart, long now) {
         for (Granularity g : TIERS) {
-            long bucket = g.bucketStart(delta.eventTimeMs);
-            if (bucket < retention.horizon(g, now)) {
-                continue; // past retention: no longer kept nor written
+            if (g.bucketStart(hourStart) >= retention.horizon(g, now)) {
+                return true;
             }
-            MapState<Long, BucketTotal> tierTotals = totals.get(g.ordinal());
+        }
+        return false;
+    }
+
+    /** Applies every pending delta to the totals in state and emits the buckets whose totals changed. */
+    private void flush() throws Exception {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        for (Map.Entry<String, Map<Long, Pending>> entry : pending.entrySet()) {
+            String key = entry.getKey();
+            setCurrentKey(key);
+            int sep = key.indexOf('|');
+            long orgId = Long.parseLong(key.substring(0, sep));
+            Metric metric = Metric.ofCode(Integer.parseInt(key.substring(sep + 1)));
+            boolean changed = false;
+            for (Granularity g : TIERS) {
+                changed |= applyTier(g, orgId, metric, entry.getValue(), now);
+            }
+            if (changed && nextCleanup.value() == null) {
+                long at = now + CLEANUP_INTERVAL_MS;
+                nextCleanup.update(at);
+                timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, at);
+            }
+        }
+        pending.clear();
+        pendingBuckets = 0;
+    }
+
+    /** One tier of one key: the pending hours summed per bucket, applied, and emitted; whether any bucket changed. */
+    private boolean applyTier(Granularity g, long orgId, Metric metric, Map<Long, Pending> hours, long now)
+            throws Exception {
+        Map<Long, Pending> byBucket;
+        if (g == Granularity.HOURLY) {
+            byBucket = hours;
+        } else {
+            byBucket = new HashMap<>();
+            for (Map.Entry<Long, Pending> h : hours.entrySet()) {
+                Pending p = h.getValue();
+                byBucket.computeIfAbsent(g.bucketStart(h.getKey()), b -> new Pending())
+                        .add(p.value, p.count, p.newestSourceTsMs);
+            }
+        }
+        long horizon = retention.horizon(g, now);
+        MapState<Long, BucketTotal> tierTotals = totals.get(g.ordinal());
+        boolean changed = false;
+        for (Map.Entry<Long, Pending> b : byBucket.entrySet()) {
+            long bucket = b.getKey();
+            Pending p = b.getValue();
+            if (bucket < horizon || p.isNoChange()) {
+                continue;
+            }
             BucketTotal total = tierTotals.get(bucket);
-            BucketTotal updated = (total == null ? new BucketTotal() : total).plus(delta.value, delta.count);
-            if (updated.count == 0 && updated.value.signum() == 0) {
+            BucketTotal updated = (total == null ? new BucketTotal() : total).plus(p.value, p.count);
+            boolean empty = updated.isEmpty();
+            if (empty && updated.value.signum() == 0) {
                 tierTotals.remove(bucket);
             } else {
                 tierTotals.put(bucket, updated);
             }
-            MapState<Long, Long> tierPending = pending.get(g.ordinal());
-            Long seen = tierPending.get(bucket);
-            tierPending.put(bucket, seen == null ? delta.sourceTsMs : Math.max(seen, delta.sourceTsMs));
+            output.collect(new StreamRecord<>(new RollupRow(g, orgId, metric.metricName(), metric.type().sqlName(),
+                    bucket, empty ? 0.0 : updated.value.doubleValue(), empty ? 0 : updated.count,
+                    p.newestSourceTsMs)));
             changed = true;
         }
-        if (changed && nextFlush.value() == null) {
-            long at = now + flushIntervalMs;
-            nextFlush.update(at);
-            ctx.timerService().registerProcessingTimeTimer(at);
-        }
-        if (changed && nextCleanup.value() == null) {
-            long at = now + CLEANUP_INTERVAL_MS;
-            nextCleanup.update(at);
-            ctx.timerService().registerProcessingTimeTimer(at);
+        return changed;
+    }
+
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        Long cleanupAt = nextCleanup.value();
+        if (cleanupAt != null && timer.getTimestamp() >= cleanupAt) {
+            nextCleanup.clear();
+            if (dropExpiredBuckets(timer.getTimestamp())) {
+                long at = timer.getTimestamp() + CLEANUP_INTERVAL_MS;
+                nextCleanup.update(at);
+                timers.registerProcessingTimeTimer(VoidNamespace.INSTANCE, at);
+            }
         }
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<RollupRow> out) throws Exception {
-        Long flushAt = nextFlush.value();
-        if (flushAt != null && timestamp >= flushAt) {
-            nextFlush.clear();
-            flush(ctx.getCurrentKey(), out);
-        }
-        Long cleanupAt = nextCleanup.value();
-        if (cleanupAt != null && timestamp >= cleanupAt) {
-            nextCleanup.clear();
-            if (dropExpiredBuckets(timestamp)) {
-                long at = timestamp + CLEANUP_INTERVAL_MS;
-                nextCleanup.update(at);
-                ctx.timerService().registerProcessingTimeTimer(at);
-            }
-        }
-    }
-
-    /** Emits every pending bucket with its absolute totals (count 0: a delete). */
-    private void flush(String key, Collector<RollupRow> out) throws Exception {
-        int sep = key.indexOf('|');
-        long orgId = Long.parseLong(key.substring(0, sep));
-        Metric metric = Metric.values()[Integer.parseInt(key.substring(sep + 1))];
-        for (Granularity g : TIERS) {
-            MapState<Long, Long> tierPending = pending.get(g.ordinal());
-            MapState<Long, BucketTotal> tierTotals = totals.get(g.ordinal());
-            for (Map.Entry<Long, Long> p : tierPending.entries()) {
-                BucketTotal total = tierTotals.get(p.getKey());
-                boolean empty = total == null || total.isEmpty();
-                out.collect(new RollupRow(g, orgId, metric.metricName(), metric.type().sqlName(), p.getKey(),
-                        empty ? 0.0 : total.value.doubleValue(), empty ? 0 : total.count, p.getValue()));
-            }
-            tierPending.clear();
-        }
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {
+        // no event-time timers
     }
 
     /** Removes buckets past retention; returns whether any bucket is left to watch. */

@@ -23,6 +23,10 @@ public class BucketTotal {
         return new BucketTotal(v, count + deltaCount);
     }
 
+    public BucketTotal plus(BigDecimal deltaValue, long deltaCount) {
+        return new BucketTotal(deltaValue.signum() == 0 ? value : value.add(deltaValue), count + deltaCount);
+    }
+
     /** A bucket with no rows, which has no row in the rollup table. */
     public boolean isEmpty() {
         return count <= 0;

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 class BucketRollupTest {
@@ -16,8 +15,9 @@ class BucketRollupTest {
     private static final long T = Instant.parse("2026-06-15T10:20:00Z").toEpochMilli();
 
     private static KeyedOneInputStreamOperatorTestHarness<String, MetricDelta, RollupRow> harness() throws Exception {
-        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new BucketRollup(500, RetentionPolicy.DEFAULT), MetricDelta::rollupKey, Types.STRING);
+        var h = new KeyedOneInputStreamOperatorTestHarness<String, MetricDelta, RollupRow>(
+                new BucketRollup(RetentionPolicy.DEFAULT), MetricDelta::rollupKey, Types.STRING);
+        h.open();
         h.setProcessingTime(NOW);
         return h;
     }
@@ -27,12 +27,13 @@ class BucketRollupTest {
     }
 
     @Test
-    void emitsAbsoluteTotalsOfChangedBucketsAtTheFlushInterval() throws Exception {
+    void emitsAbsoluteTotalsOfChangedBucketsAtTheCheckpointBarrier() throws Exception {
         try (var h = harness()) {
             h.processElement(delta(T, 0.1, 1), NOW);
             h.processElement(delta(T + 60_000, 0.2, 1), NOW);
-            assertThat(h.extractOutputValues()).isEmpty();
-            h.setProcessingTime(NOW + 500);
+            h.setProcessingTime(NOW + 60_000);
+            assertThat(h.extractOutputValues()).isEmpty(); // time alone emits nothing
+            h.prepareSnapshotPreBarrier(1);
             List<RollupRow> out = h.extractOutputValues();
             assertThat(out).hasSize(3);
             for (RollupRow r : out) {
@@ -51,10 +52,10 @@ class BucketRollupTest {
         try (var h = harness()) {
             h.processElement(delta(T, 0.1, 1), NOW);
             h.processElement(delta(T, 0.7, 1), NOW);
-            h.setProcessingTime(NOW + 500);
+            h.prepareSnapshotPreBarrier(1);
             h.processElement(delta(T, -0.1, -1), NOW);
             h.processElement(delta(T, -0.7, -1), NOW);
-            h.setProcessingTime(NOW + 1000);
+            h.prepareSnapshotPreBarrier(2);
             List<RollupRow> out = h.extractOutputValues();
             assertThat(out.subList(3, 6)).allSatisfy(r -> {
                 assertThat(r.isDelete()).isTrue();
@@ -70,13 +71,13 @@ class BucketRollupTest {
         try (var h = harness()) {
             long fortyDaysAgo = NOW - 40L * 86_400_000L;
             h.processElement(delta(fortyDaysAgo, 1, 1), NOW);
-            h.setProcessingTime(NOW + 500);
+            h.prepareSnapshotPreBarrier(1);
             assertThat(h.extractOutputValues()).extracting(r -> r.granularity)
                     .containsExactlyInAnyOrder(Granularity.DAILY, Granularity.MONTHLY); // no hourly row
             // 400 days later the daily bucket is gone too; the monthly one stays (unlimited)
             h.setProcessingTime(NOW + 400L * 86_400_000L);
             h.processElement(delta(fortyDaysAgo, 1, 1), NOW);
-            h.setProcessingTime(NOW + 400L * 86_400_000L + 500);
+            h.prepareSnapshotPreBarrier(2);
             List<RollupRow> out = h.extractOutputValues();
             RollupRow last = out.get(out.size() - 1);
             assertThat(last.granularity).isEqualTo(Granularity.MONTHLY);
@@ -85,21 +86,57 @@ class BucketRollupTest {
     }
 
     @Test
-    void pendingBucketsSurviveASnapshotAndRestore() throws Exception {
+    void totalsSurviveASnapshotAndRestoreAndNothingIsPendingInIt() throws Exception {
         org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
         try (var h = harness()) {
             h.processElement(delta(T, 2.5, 1), NOW);
+            h.prepareSnapshotPreBarrier(1);
+            assertThat(h.extractOutputValues()).hasSize(3);
             snapshot = h.snapshot(1, NOW);
         }
-        var operator = new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
-                new BucketRollup(500, RetentionPolicy.DEFAULT));
         try (var h = new KeyedOneInputStreamOperatorTestHarness<String, MetricDelta, RollupRow>(
-                operator, MetricDelta::rollupKey, Types.STRING)) {
+                new BucketRollup(RetentionPolicy.DEFAULT), MetricDelta::rollupKey, Types.STRING)) {
             h.setup();
             h.initializeState(snapshot);
             h.open();
-            h.setProcessingTime(NOW + 500);
-            assertThat(h.extractOutputValues()).hasSize(3).allSatisfy(r -> assertThat(r.value).isEqualTo(2.5));
+            h.setProcessingTime(NOW);
+            h.prepareSnapshotPreBarrier(2);
+            assertThat(h.extractOutputValues()).isEmpty(); // nothing was pending at the checkpoint
+            h.processElement(delta(T, 1.0, 1), NOW);
+            h.prepareSnapshotPreBarrier(3);
+            assertThat(h.extractOutputValues()).hasSize(3).allSatisfy(r -> {
+                assertThat(r.value).isEqualTo(3.5);
+                assertThat(r.count).isEqualTo(2);
+            });
+        }
+    }
+
+    @Test
+    void aBucketWhoseChangesCancelOutBetweenBarriersIsNotWritten() throws Exception {
+        try (var h = harness()) {
+            h.processElement(delta(T, 0.5, 1), NOW);
+            h.prepareSnapshotPreBarrier(1);
+            int before = h.extractOutputValues().size();
+            h.processElement(delta(T, -0.5, -1), NOW); // the count goes to 0...
+            h.processElement(delta(T, 0.5, 1), NOW);   // ...and back within one interval
+            h.prepareSnapshotPreBarrier(2);
+            assertThat(h.extractOutputValues()).hasSize(before); // no delete, no rewrite
+        }
+    }
+
+    @Test
+    void aFullInMemoryBatchIsEmittedEarlyAndEndOfInputEmitsTheRest() throws Exception {
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<String, MetricDelta, RollupRow>(
+                new BucketRollup(RetentionPolicy.DEFAULT, 2), MetricDelta::rollupKey, Types.STRING)) {
+            h.open();
+            h.setProcessingTime(NOW);
+            h.processElement(delta(T, 1, 1), NOW);
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.processElement(delta(T + 3_600_000L, 1, 1), NOW); // second pending hour: the batch is full
+            assertThat(h.extractOutputValues()).hasSize(4); // two hours, one day, one month
+            h.processElement(delta(T, 1, 1), NOW);
+            h.endInput();
+            assertThat(h.extractOutputValues()).hasSize(7);
         }
     }
 }
