@@ -35,11 +35,6 @@ public class RowChange {
         return op == 't';
     }
 
-    /** The key that routes every change of one row to one place: kind and primary key. */
-    public String rowKey() {
-        return kind.ordinal() + ":" + key;
-    }
-
     @Override
     public String toString() {
         return "RowChange{" + op + " " + kind + " " + key + " lsn=" + lsn + " after=" + after + "}";

@@ -9,13 +9,13 @@ public class MetricDelta {
     public Metric metric;
     public long eventTimeMs;
     public double value;
-    public int count;
+    public long count;
     /** Commit time of the source change behind this delta (epoch millis), for freshness. */
     public long sourceTsMs;
 
     public MetricDelta() {}
 
-    public MetricDelta(long orgId, Metric metric, long eventTimeMs, double value, int count, long sourceTsMs) {
+    public MetricDelta(long orgId, Metric metric, long eventTimeMs, double value, long count, long sourceTsMs) {
         this.orgId = orgId;
         this.metric = metric;
         this.eventTimeMs = eventTimeMs;

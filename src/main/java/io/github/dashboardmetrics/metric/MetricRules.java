@@ -6,8 +6,9 @@ import java.util.function.Consumer;
 /**
  * What one row contributes to the 12 metrics (spec: "The 12 metrics"). Pure functions: a row
  * whose organisation is resolved in, deltas out, scaled by the row's weight (+1 added, -1
- * retracted). Rows that need a join (pages, executions, file executions) arrive here as the
- * derived kinds the joins in {@code attribute} produce.
+ * retracted), for the tables whose rows name their organisation themselves (usage, hitl_queue).
+ * The metrics that need a join (pages, executions, file executions) are counted by the joins in
+ * {@code attribute}: see {@code MetricsPipeline}.
  */
 public final class MetricRules {
     public static final String LLM = "llm";
@@ -45,31 +46,8 @@ public final class MetricRules {
                     out.accept(new MetricDelta(org, Metric.HITL_COMPLETIONS, row.approvedAt, weight, weight, sourceTsMs));
                 }
                 break;
-            case PAGES_OF_ORG:
-                out.accept(new MetricDelta(org, Metric.PAGES_PROCESSED, row.eventTime, weight * row.amount, weight, sourceTsMs));
-                break;
-            case EXECUTION_OF_ORG:
-                out.accept(new MetricDelta(org, Metric.PROMPT_EXECUTIONS, row.eventTime, weight, weight, sourceTsMs));
-                break;
-            case EXECUTION_OF_ETL_PIPELINE:
-                out.accept(new MetricDelta(org, Metric.ETL_PIPELINE_EXECUTIONS, row.eventTime, weight, weight, sourceTsMs));
-                break;
-            case EXECUTION_OF_API_DEPLOYMENT:
-                out.accept(new MetricDelta(org, Metric.DEPLOYED_API_REQUESTS, row.eventTime, weight, weight, sourceTsMs));
-                break;
-            case FILE_EXECUTION_OF_ORG:
-                if (COMPLETED.equals(row.status)) {
-                    out.accept(new MetricDelta(org, Metric.DOCUMENTS_PROCESSED, row.eventTime, weight, weight, sourceTsMs));
-                } else if (ERROR.equals(row.status)) {
-                    // The failed file counts once; its pages arrive as PAGES_OF_FAILED_FILE rows.
-                    out.accept(new MetricDelta(org, Metric.FAILED_PAGES, row.eventTime, 0.0, weight, sourceTsMs));
-                }
-                break;
-            case PAGES_OF_FAILED_FILE:
-                out.accept(new MetricDelta(org, Metric.FAILED_PAGES, row.eventTime, weight * row.amount, 0, sourceTsMs));
-                break;
             default:
-                // Dimension tables and not-yet-joined facts contribute nothing by themselves.
+                // The other tables count through the joins in io.github.dashboardmetrics.attribute.
                 break;
         }
     }

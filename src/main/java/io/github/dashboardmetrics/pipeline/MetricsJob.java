@@ -134,7 +134,11 @@ public final class MetricsJob {
                 .fromSource(CdcSourceFactory.create(sourceSettings), WatermarkStrategy.noWatermarks(),
                         "PostgreSQL change stream (" + config.slot() + ")")
                 .uid("postgres-cdc-source")
-                .setParallelism(1);
+                // With parallelism N the snapshot reads N chunks at once; the stream is read by one
+                // subtask. Decoding stays on the source's subtask (forward), so each row's changes
+                // keep their order up to the keyed state, which orders snapshot reads and streamed
+                // changes of a row by their positions.
+                .setParallelism(config.parallelism());
         return new ChangeMessages(messages, checked.rollupBesideOrganization());
     }
 

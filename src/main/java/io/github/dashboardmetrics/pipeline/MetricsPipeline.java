@@ -1,12 +1,20 @@
 package io.github.dashboardmetrics.pipeline;
 
-import io.github.dashboardmetrics.attribute.JoinRule;
-import io.github.dashboardmetrics.attribute.JoinRules;
-import io.github.dashboardmetrics.attribute.WeightedJoin;
+import java.io.Serializable;
+import io.github.dashboardmetrics.attribute.Attribution;
+import io.github.dashboardmetrics.attribute.Contribution;
+import io.github.dashboardmetrics.attribute.Executions;
+import io.github.dashboardmetrics.attribute.FileExecutions;
+import io.github.dashboardmetrics.attribute.JoinInput;
+import io.github.dashboardmetrics.metric.Metric;
+import io.github.dashboardmetrics.state.RowImages;
+import io.github.dashboardmetrics.state.RowKeys;
+import io.github.dashboardmetrics.state.RowState;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.util.Collector;
 import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.RowNormaliser;
-import io.github.dashboardmetrics.change.SourceRow;
 import io.github.dashboardmetrics.change.WeightedRow;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.metric.MetricRules;
@@ -15,11 +23,9 @@ import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.ChangeMessage;
 import io.github.dashboardmetrics.source.DecodeChanges;
-import java.io.Serializable;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
@@ -56,91 +62,138 @@ public final class MetricsPipeline {
         return messages
                 .process(new DecodeChanges())
                 .returns(RowChange.class)
+                // Same parallelism as the source, so a forward (chained) connection: a round-robin
+                // exchange here would reorder the changes of one row before they are keyed.
+                .setParallelism(messages.getParallelism())
                 .name("decode Debezium events")
                 .uid("decode-changes");
     }
 
-    /** From decoded row changes to the metric deltas of every organisation: normalise, join, apply the rules. */
+    /**
+     * From decoded row changes to the metric deltas of every organisation. Every change of one row
+     * takes one path (keyed by the row), so a row's changes stay in order:
+     * <pre>
+     * usage, hitl_queue, page_usage, organization, workflow, pipeline, api_deployment
+     *        -> RowNormaliser (keyed by row) -> usage/hitl deltas (MetricRules)
+     *                                        -> dimensions and page sums, below
+     * workflow_file_execution + page sums by run_id   -> FileExecutions (keyed by file execution)
+     * workflow_execution + file sums by execution     -> Executions (keyed by execution)
+     * workflow / pipeline+api_deployment / org string  -> Attribution (keyed by workflow, pipeline or
+     *   + execution and page sums                        organization_id string) -> deltas
+     * </pre>
+     * Joins keep sums per (metric, hour) of their children, never the children (see
+     * {@code RowWithChildren} and {@link Attribution}); TRUNCATEs are broadcast to every operator
+     * that keeps rows.
+     */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes) {
-        DataStream<RowChange> truncates = changes
+        BroadcastStream<RowChange> truncates = changes
                 .filter((FilterFunction<RowChange>) RowChange::isTruncate)
                 .name("only TRUNCATEs")
-                .uid("only-truncates");
-        DataStream<WeightedRow> rows = changes
+                .uid("only-truncates")
+                .broadcast(RowState.TRUNCATIONS);
+        DataStream<RowChange> rowChanges = changes
                 .filter((FilterFunction<RowChange>) c -> !c.isTruncate())
                 .name("only row changes")
-                .uid("only-row-changes")
-                .keyBy(RowChange::rowKey, Types.STRING)
-                .connect(truncates.broadcast(RowNormaliser.TRUNCATIONS))
+                .uid("only-row-changes");
+
+        DataStream<WeightedRow> rows = rowChanges
+                .filter((FilterFunction<RowChange>) c -> RowNormaliser.TABLES.contains(c.kind))
+                .name("rows kept by the normaliser")
+                .uid("normalised-tables")
+                .keyBy(RowNormaliser::key, Types.STRING)
+                .connect(truncates)
                 .process(new RowNormaliser())
                 .returns(WEIGHTED)
                 .name("normalise rows (last image per row)")
-                .uid("normalise-rows");
+                .uid("normalise-rows-v2");
 
-        DataStream<WeightedRow> pagesOfOrg = join("join page_usage to organization", "join-pages-organization",
-                only(rows, r -> r.kind == RowKind.ORGANIZATION && r.orgKey != null), r -> r.orgKey,
-                only(rows, r -> r.kind == RowKind.PAGE_USAGE && r.orgKey != null), r -> r.orgKey,
-                JoinRules.PAGES_TO_ORGANIZATION);
-
-        DataStream<WeightedRow> executionsOfOrg = join("join workflow_execution to workflow", "join-executions-workflow",
-                only(rows, r -> r.kind == RowKind.WORKFLOW && r.orgId != null), r -> r.id,
-                only(rows, r -> r.kind == RowKind.WORKFLOW_EXECUTION && r.parentId != null), r -> r.parentId,
-                JoinRules.EXECUTION_TO_WORKFLOW);
-
-        DataStream<WeightedRow> executionsOfPipelines = join("join workflow_execution to pipeline / api_deployment",
-                "join-executions-pipeline",
-                only(rows, r -> r.orgId != null && (r.kind == RowKind.API_DEPLOYMENT
-                        || (r.kind == RowKind.PIPELINE && MetricRules.ETL.equals(r.status)))), r -> r.id,
-                only(rows, r -> r.kind == RowKind.WORKFLOW_EXECUTION && r.pipelineId != null), r -> r.pipelineId,
-                JoinRules.EXECUTION_TO_PIPELINE);
-
-        DataStream<WeightedRow> filesOfOrg = join("join workflow_file_execution to execution", "join-files-execution",
-                executionsOfOrg, r -> r.id,
-                only(rows, r -> r.kind == RowKind.WORKFLOW_FILE_EXECUTION && r.parentId != null
-                        && (MetricRules.COMPLETED.equals(r.status) || MetricRules.ERROR.equals(r.status))), r -> r.parentId,
-                JoinRules.FILE_TO_EXECUTION);
-
-        DataStream<WeightedRow> pagesOfFailedFiles = join("join page_usage to failed file execution",
-                "join-pages-failed-file",
-                only(filesOfOrg, r -> MetricRules.ERROR.equals(r.status)), r -> r.id,
-                only(rows, r -> r.kind == RowKind.PAGE_USAGE && r.parentId != null && !r.parentId.isEmpty()), r -> r.parentId,
-                JoinRules.PAGES_TO_FAILED_FILE);
-
-        DataStream<WeightedRow> withDirectOrg = only(rows, r -> r.kind == RowKind.USAGE || r.kind == RowKind.HITL_QUEUE);
-
-        return withDirectOrg
-                .union(pagesOfOrg, executionsOfOrg, executionsOfPipelines, filesOfOrg, pagesOfFailedFiles)
-                .flatMap((WeightedRow w, org.apache.flink.util.Collector<MetricDelta> out) ->
+        DataStream<MetricDelta> direct = rows
+                .filter((FilterFunction<WeightedRow>) w -> w.row.kind == RowKind.USAGE || w.row.kind == RowKind.HITL_QUEUE)
+                .name("usage and hitl_queue")
+                .uid("direct-rows")
+                .flatMap((WeightedRow w, Collector<MetricDelta> out) ->
                         MetricRules.contributions(w.row, w.weight, w.sourceTsMs, out::collect))
                 .returns(MetricDelta.class)
-                .name("metric deltas")
-                .uid("metric-deltas");
+                .name("usage and hitl_queue deltas")
+                .uid("direct-deltas");
+
+        DataStream<JoinInput> pageSums = rows
+                .flatMap((WeightedRow w, Collector<JoinInput> out) -> {
+                    if (w.row.kind == RowKind.PAGE_USAGE && w.row.parentId != null) {
+                        out.collect(JoinInput.ofContribution(new Contribution(FileExecutions.key(w.row.parentId),
+                                Contribution.PAGES_OF_RUN, 0, (long) w.row.amount * w.weight, w.weight, w.sourceTsMs)));
+                    }
+                })
+                .returns(JOIN_INPUT)
+                .name("pages by run_id")
+                .uid("pages-by-run");
+        DataStream<JoinInput> fileChanges = ownRows(rowChanges, RowKind.WORKFLOW_FILE_EXECUTION, "file-execution-rows");
+        DataStream<Contribution> fileSums = fileChanges.union(pageSums)
+                .keyBy(JoinInput::key, Types.STRING)
+                .connect(truncates)
+                .process(new FileExecutions())
+                .returns(Contribution.class)
+                .name("file executions with their pages")
+                .uid("file-executions");
+
+        DataStream<JoinInput> executionChanges = ownRows(rowChanges, RowKind.WORKFLOW_EXECUTION, "execution-rows");
+        DataStream<Contribution> executionSums = executionChanges.union(contributions(fileSums, "file-sums"))
+                .keyBy(JoinInput::key, Types.STRING)
+                .connect(truncates)
+                .process(new Executions())
+                .returns(Contribution.class)
+                .name("executions with their files")
+                .uid("executions");
+
+        DataStream<JoinInput> dimensionsAndPages = rows
+                .flatMap((WeightedRow w, Collector<JoinInput> out) -> {
+                    switch (w.row.kind) {
+                        case ORGANIZATION:
+                        case WORKFLOW:
+                        case PIPELINE:
+                        case API_DEPLOYMENT:
+                            out.collect(JoinInput.ofDimension(Attribution.dimensionKey(w.row), w.row, w.weight,
+                                    w.sourceTsMs));
+                            break;
+                        case PAGE_USAGE:
+                            out.collect(JoinInput.ofContribution(new Contribution(
+                                    Attribution.organizationStringKey(w.row.orgKey), Metric.PAGES_PROCESSED.code(),
+                                    RowImages.hourOf(w.row.eventTime), (long) w.row.amount * w.weight, w.weight,
+                                    w.sourceTsMs)));
+                            break;
+                        default:
+                            break;
+                    }
+                })
+                .returns(JOIN_INPUT)
+                .name("dimensions and pages by organization_id")
+                .uid("dimensions-and-pages");
+        DataStream<MetricDelta> attributed = dimensionsAndPages.union(contributions(executionSums, "execution-sums"))
+                .keyBy(JoinInput::key, Types.STRING)
+                .process(new Attribution())
+                .returns(MetricDelta.class)
+                .name("attribute to organisations")
+                .uid("attribute-organisations");
+
+        return direct.union(attributed);
     }
 
-    /** A row predicate that Flink can ship. */
-    private interface RowFilter extends Serializable {
-        boolean test(SourceRow row);
-    }
+    private static final TypeInformation<JoinInput> JOIN_INPUT = TypeInformation.of(JoinInput.class);
 
-    /** A join key of a row that Flink can ship. */
-    private interface RowKey extends Serializable {
-        String of(SourceRow row);
-    }
-
-    private static DataStream<WeightedRow> only(DataStream<WeightedRow> rows, RowFilter filter) {
-        return rows.filter((FilterFunction<WeightedRow>) w -> filter.test(w.row));
-    }
-
-    private static DataStream<WeightedRow> join(String name, String uid,
-            DataStream<WeightedRow> dimensions, RowKey dimensionKey,
-            DataStream<WeightedRow> facts, RowKey factKey, JoinRule rule) {
-        KeySelector<WeightedRow, String> dimKey = w -> dimensionKey.of(w.row);
-        KeySelector<WeightedRow, String> fKey = w -> factKey.of(w.row);
-        return dimensions.connect(facts)
-                .keyBy(dimKey, fKey, Types.STRING)
-                .process(new WeightedJoin(rule))
-                .returns(WEIGHTED)
-                .name(name)
+    /** The changes of a table whose rows a join keeps itself, keyed by that join's key. */
+    private static DataStream<JoinInput> ownRows(DataStream<RowChange> changes, RowKind kind, String uid) {
+        return changes
+                .flatMap((RowChange c, Collector<JoinInput> out) -> {
+                    if (c.kind == kind) {
+                        out.collect(JoinInput.ofChange(RowKeys.of(kind.code(), c.key), c));
+                    }
+                })
+                .returns(JOIN_INPUT)
+                .name(kind.tableName() + " rows")
                 .uid(uid);
+    }
+
+    private static DataStream<JoinInput> contributions(DataStream<Contribution> sums, String uid) {
+        return sums.map(JoinInput::ofContribution).returns(JOIN_INPUT).name("to the parent join").uid(uid);
     }
 }

@@ -12,7 +12,7 @@ public final class CapturedTables {
     public static List<String> required() {
         List<String> names = new ArrayList<>();
         for (RowKind k : RowKind.values()) {
-            if (k.isSourceTable() && k != RowKind.HITL_QUEUE) {
+            if (k != RowKind.HITL_QUEUE) {
                 names.add(k.tableName());
             }
         }

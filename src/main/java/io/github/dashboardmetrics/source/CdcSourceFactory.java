@@ -69,6 +69,12 @@ public final class CdcSourceFactory {
                 .slotName(s.slot())
                 .decodingPluginName("pgoutput")
                 .startupOptions(startup)
+                // No per-chunk backfill: it opens a replication stream for every chunk and waits up
+                // to 10 s whenever one cannot start (the job's own writes keep the WAL moving), and
+                // it is not needed here. Without it the stream starts at the earliest chunk's low
+                // watermark and redelivers changes a chunk already saw; the keyed row state drops
+                // what it already applied and ends on each row's last change (RowPositions).
+                .skipSnapshotBackfill(true)
                 .debeziumProperties(debezium)
                 .deserializer(new CdcChangeMessages())
                 .build();

@@ -46,10 +46,8 @@ public class DecodeChanges extends ProcessFunction<ChangeMessage, RowChange> {
         unrecognisedValues = new UnrecognisedValues();
         changesRead = new EnumMap<>(RowKind.class);
         for (RowKind kind : RowKind.values()) {
-            if (kind.isSourceTable()) {
-                changesRead.put(kind, JobMetrics.ofSourceTable(getRuntimeContext().getMetricGroup(), kind.tableName())
-                        .counter(JobMetrics.CHANGES_READ));
-            }
+            changesRead.put(kind, JobMetrics.ofSourceTable(getRuntimeContext().getMetricGroup(), kind.tableName())
+                    .counter(JobMetrics.CHANGES_READ));
         }
     }
 

@@ -55,7 +55,7 @@ class MetricRulesTest {
     @Test
     void retractionNegatesValueAndCount() {
         List<MetricDelta> out = of(usage(3L, "llm", null, 0.5), -1);
-        assertThat(out).extracting(d -> d.count).containsOnly(-1);
+        assertThat(out).extracting(d -> d.count).containsOnly(-1L);
         assertThat(out).filteredOn(d -> d.metric == Metric.LLM_USAGE).extracting(d -> d.value).containsExactly(-0.5);
     }
 
@@ -77,52 +77,5 @@ class MetricRulesTest {
         assertThat(out.get(1).eventTimeMs).isEqualTo(T + 7_200_000L);
         h.status = "pending";
         assertThat(of(h, 1)).extracting(d -> d.metric).containsExactly(Metric.HITL_REVIEWS);
-    }
-
-    @Test
-    void fileExecutions() {
-        SourceRow f = new SourceRow(RowKind.FILE_EXECUTION_OF_ORG, "f");
-        f.orgId = 2L;
-        f.eventTime = T;
-        f.status = "COMPLETED";
-        assertThat(of(f, 1)).singleElement().satisfies(d -> {
-            assertThat(d.metric).isEqualTo(Metric.DOCUMENTS_PROCESSED);
-            assertThat(d.value).isEqualTo(1.0);
-        });
-        f.status = "ERROR";
-        assertThat(of(f, 1)).singleElement().satisfies(d -> {
-            assertThat(d.metric).isEqualTo(Metric.FAILED_PAGES);
-            assertThat(d.value).isZero();
-            assertThat(d.count).isEqualTo(1);
-        });
-        f.status = "STOPPED";
-        assertThat(of(f, 1)).isEmpty();
-    }
-
-    @Test
-    void pagesAndExecutions() {
-        SourceRow p = new SourceRow(RowKind.PAGES_OF_ORG, "p");
-        p.orgId = 2L;
-        p.eventTime = T;
-        p.amount = 9;
-        assertThat(of(p, 1)).singleElement().satisfies(d -> {
-            assertThat(d.metric).isEqualTo(Metric.PAGES_PROCESSED);
-            assertThat(d.value).isEqualTo(9.0);
-            assertThat(d.count).isEqualTo(1);
-        });
-        p.kind = RowKind.PAGES_OF_FAILED_FILE;
-        assertThat(of(p, 1)).singleElement().satisfies(d -> {
-            assertThat(d.metric).isEqualTo(Metric.FAILED_PAGES);
-            assertThat(d.value).isEqualTo(9.0);
-            assertThat(d.count).isZero();
-        });
-        p.kind = RowKind.EXECUTION_OF_ORG;
-        assertThat(of(p, 1)).extracting(d -> d.metric).containsExactly(Metric.PROMPT_EXECUTIONS);
-        p.kind = RowKind.EXECUTION_OF_ETL_PIPELINE;
-        assertThat(of(p, 1)).extracting(d -> d.metric).containsExactly(Metric.ETL_PIPELINE_EXECUTIONS);
-        p.kind = RowKind.EXECUTION_OF_API_DEPLOYMENT;
-        assertThat(of(p, 1)).extracting(d -> d.metric).containsExactly(Metric.DEPLOYED_API_REQUESTS);
-        p.kind = RowKind.WORKFLOW_EXECUTION; // not yet joined: nothing on its own
-        assertThat(of(p, 1)).isEmpty();
     }
 }

@@ -1,0 +1,188 @@
+package io.github.dashboardmetrics.attribute;
+
+import io.github.dashboardmetrics.change.RowChange;
+import io.github.dashboardmetrics.change.RowKind;
+import io.github.dashboardmetrics.change.SourceRow;
+import io.github.dashboardmetrics.state.RowImages;
+import io.github.dashboardmetrics.state.RowKeys;
+import io.github.dashboardmetrics.state.RowPositions;
+import io.github.dashboardmetrics.state.RowState;
+import io.github.dashboardmetrics.state.StateBytes;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A join keyed by the id of a row that other rows point to (a file execution, which page_usage
+ * rows name in run_id; an execution, which file executions name): it keeps the row itself, as the
+ * normaliser keeps its rows (positions, canonical image, deleted rows for a bounded time,
+ * TRUNCATE), and beside it only the <em>sum</em> of what its children contributed ({@code C}),
+ * never the children themselves. The row's contributions, with its children's routed through
+ * it, go to the join of its parent; when the row changes, they are retracted from the old parent
+ * and added to the new one.
+ *
+ * <p>State, one value per key: {@code <name>} = format, positions, 1 and the image or 0,
+ * then the children's sum ({@link #writeChildren}).
+ *
+ * @param <C> what the children add up to
+ */
+abstract class RowWithChildren<C> extends KeyedBroadcastProcessFunction<String, JoinInput, RowChange, Contribution> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(RowWithChildren.class);
+
+    private final RowKind kind;
+    private final String stateName;
+    private final Duration deletedRowHorizon;
+    private transient ValueStateDescriptor<byte[]> descriptor;
+    private transient ValueState<byte[]> rows;
+    private transient ValueState<byte[]> deleted;
+
+    RowWithChildren(RowKind kind, String stateName, Duration deletedRowHorizon) {
+        this.kind = kind;
+        this.stateName = stateName;
+        this.deletedRowHorizon = deletedRowHorizon;
+    }
+
+    /** The key of one of this join's own rows. */
+    static String key(RowKind kind, String id) {
+        return RowKeys.of(kind.code(), id);
+    }
+
+    abstract C noChildren();
+
+    abstract boolean isEmpty(C children);
+
+    abstract C readChildren(StateBytes.Reader r);
+
+    abstract void writeChildren(C children, StateBytes.Writer w);
+
+    /** Emits the contributions of {@code row} with its children, scaled by {@code weight}. */
+    abstract void emit(SourceRow row, C children, int weight, long sourceTsMs, Collector<Contribution> out);
+
+    /** Adds a child's contribution; emits what it changes through {@code row} (null: no row yet). */
+    abstract C addChild(SourceRow row, C children, Contribution child, Collector<Contribution> out);
+
+    @Override
+    public void open(Configuration parameters) {
+        descriptor = RowState.rows(stateName);
+        rows = getRuntimeContext().getState(descriptor);
+        deleted = getRuntimeContext().getState(RowState.deleted("deleted-" + stateName, deletedRowHorizon));
+    }
+
+    /** One key's value, read. */
+    private final class Kept {
+        RowPositions positions;
+        SourceRow row;
+        C children;
+        boolean stored;
+    }
+
+    private Kept load(String id) throws Exception {
+        Kept k = new Kept();
+        byte[] value = rows.value();
+        if (value != null) {
+            StateBytes.Reader r = RowState.reader(value);
+            k.positions = RowPositions.read(r);
+            k.row = r.byteValue() == 1 ? RowImages.read(kind, id, r) : null;
+            k.children = readChildren(r);
+            k.stored = true;
+        } else {
+            byte[] tombstone = deleted.value();
+            k.positions = tombstone == null ? new RowPositions() : RowPositions.read(RowState.reader(tombstone));
+            k.children = noChildren();
+        }
+        return k;
+    }
+
+    private void store(Kept k) throws Exception {
+        if (k.row == null && isEmpty(k.children)) {
+            rows.clear();
+            deleted.update(RowState.deletedRow(k.positions));
+            return;
+        }
+        rows.update(bytes(k.positions, k.row, k.children));
+        if (!k.stored) {
+            deleted.clear();
+        }
+    }
+
+    private byte[] bytes(RowPositions positions, SourceRow row, C children) {
+        StateBytes.Writer w = new StateBytes.Writer().byteValue(RowState.FORMAT);
+        positions.write(w);
+        if (row != null) {
+            RowImages.write(row, w.byteValue(1));
+        } else {
+            w.byteValue(0);
+        }
+        writeChildren(children, w);
+        return w.toBytes();
+    }
+
+    @Override
+    public void processElement(JoinInput in, ReadOnlyContext ctx, Collector<Contribution> out) throws Exception {
+        String id = RowKeys.id(in.key);
+        if (in.change != null) {
+            RowChange change = in.change;
+            if (RowState.truncatedAfter(change, ctx.getBroadcastState(RowState.TRUNCATIONS))) {
+                return;
+            }
+            Kept k = load(id);
+            if (!k.positions.advance(change.op, change.lsn)) {
+                return;
+            }
+            SourceRow next = change.op == 'd' ? null : RowImages.canonical(change.after);
+            if (!Objects.equals(k.row, next)) {
+                if (k.row != null) {
+                    emit(k.row, k.children, -1, change.sourceTsMs, out);
+                }
+                if (next != null) {
+                    emit(next, k.children, +1, change.sourceTsMs, out);
+                }
+            }
+            k.row = next;
+            store(k);
+        } else {
+            Kept k = load(id);
+            k.children = addChild(k.row, k.children, in.contribution, out);
+            store(k);
+        }
+    }
+
+    /** A TRUNCATE of this join's table: its rows last changed before it go; their children stay. */
+    @Override
+    public void processBroadcastElement(RowChange truncate, Context ctx, Collector<Contribution> out) throws Exception {
+        Long at = RowState.recordTruncate(truncate, ctx.getBroadcastState(RowState.TRUNCATIONS));
+        if (at == null || truncate.kind != kind) {
+            return;
+        }
+        long[] retracted = {0};
+        ctx.applyToKeyedState(descriptor, (key, state) -> {
+            byte[] value = state.value();
+            if (value == null) {
+                return;
+            }
+            StateBytes.Reader r = RowState.reader(value);
+            RowPositions positions = RowPositions.read(r);
+            SourceRow row = r.byteValue() == 1 ? RowImages.read(kind, RowKeys.id(key), r) : null;
+            C children = readChildren(r);
+            if (row == null || positions.last() >= at) {
+                return;
+            }
+            emit(row, children, -1, truncate.sourceTsMs, out);
+            retracted[0]++;
+            if (isEmpty(children)) {
+                state.clear();
+            } else {
+                state.update(bytes(positions, null, children));
+            }
+        });
+        LOG.warn("TRUNCATE of {} at lsn {}: retracted the {} rows of it this subtask held", kind.tableName(),
+                truncate.lsn, retracted[0]);
+    }
+}

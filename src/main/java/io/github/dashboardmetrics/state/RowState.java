@@ -1,0 +1,99 @@
+package io.github.dashboardmetrics.state;
+
+import java.time.Duration;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import io.github.dashboardmetrics.change.RowChange;
+
+/**
+ * What the operators that keep source rows (the normaliser, the file execution and execution
+ * joins) share: the format version of their values, the TRUNCATE positions, and the positions of
+ * deleted rows, which are kept for a bounded time only.
+ *
+ * <p>A deleted row (or one that contributes to nothing) keeps only its {@link RowPositions}, so
+ * that a redelivered or late older change of it is still recognised and dropped. Those positions
+ * expire {@code deletedRowHorizon} after the delete (state TTL, cleaned in full snapshots,
+ * incrementally on the heap backend and by RocksDB's compaction filter): redeliveries come within
+ * minutes (Kafka Connect's offset flush) and the snapshot/stream overlap within the snapshot, so
+ * the default of a day is ample; an older change of a deleted row arriving later than that would
+ * bring the row back.
+ */
+public final class RowState {
+    /** The first byte of every row value: the layout of what follows. */
+    public static final int FORMAT = 1;
+    public static final Duration DEFAULT_DELETED_ROW_HORIZON = Duration.ofDays(1);
+
+    /** Per table (kind name): the position of its latest TRUNCATE. */
+    public static final MapStateDescriptor<String, Long> TRUNCATIONS =
+            new MapStateDescriptor<>("truncations", Types.STRING, Types.LONG);
+
+    private RowState() {}
+
+    /** A value state of row bytes. */
+    public static ValueStateDescriptor<byte[]> rows(String name) {
+        return new ValueStateDescriptor<>(name, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    }
+
+    /** The positions of deleted rows, expiring {@code horizon} after they were written. */
+    public static ValueStateDescriptor<byte[]> deleted(String name, Duration horizon) {
+        ValueStateDescriptor<byte[]> d = rows(name);
+        d.enableTimeToLive(StateTtlConfig.newBuilder(horizon)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .cleanupFullSnapshot()
+                .cleanupIncrementally(10, false)
+                .cleanupInRocksdbCompactFilter(1000)
+                .build());
+        return d;
+    }
+
+    /** The bytes of a deleted row: only its positions. */
+    public static byte[] deletedRow(RowPositions positions) {
+        StateBytes.Writer w = new StateBytes.Writer().byteValue(FORMAT);
+        positions.write(w);
+        return w.toBytes();
+    }
+
+    /** A reader past the format byte, refusing a format this build does not know. */
+    public static StateBytes.Reader reader(byte[] value) {
+        StateBytes.Reader r = new StateBytes.Reader(value);
+        int format = r.byteValue();
+        if (format != FORMAT) {
+            throw new IllegalStateException("state value of format " + format + ", this build reads " + FORMAT
+                    + ": restore with the build that wrote it, or rebuild (README: upgrades)");
+        }
+        return r;
+    }
+
+    /** Whether a TRUNCATE of the change's table came after it: then the row is gone already. */
+    public static boolean truncatedAfter(RowChange change, ReadOnlyBroadcastState<String, Long> truncations)
+            throws Exception {
+        if (change.lsn < 0) {
+            return false;
+        }
+        Long truncatedAt = truncations.get(change.kind.name());
+        return truncatedAt != null && change.lsn < truncatedAt;
+    }
+
+    /**
+     * Records a TRUNCATE; returns its position, or null when it is a redelivered one. Without a
+     * position (never from Debezium's PostgreSQL connector) it empties what was seen so far.
+     */
+    public static Long recordTruncate(RowChange truncate, BroadcastState<String, Long> truncations) throws Exception {
+        String table = truncate.kind.name();
+        Long known = truncations.get(table);
+        long at = truncate.lsn < 0 ? Long.MAX_VALUE : truncate.lsn;
+        if (known != null && known >= at) {
+            return null;
+        }
+        if (truncate.lsn >= 0) {
+            truncations.put(table, at);
+        }
+        return at;
+    }
+}
