@@ -4,6 +4,7 @@ import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.SourceRow;
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateBytes;
@@ -39,8 +40,18 @@ public class Attribution extends KeyedProcessFunction<String, JoinInput, MetricD
     /** Key space of organization_id strings (organization rows are keyed by their id elsewhere). */
     static final int ORGANIZATION_STRING_SPACE = 10;
 
+    private final RetentionPolicy retention;
     private transient ValueState<byte[]> dimensions;
     private transient MapState<Long, byte[]> sums;
+
+    public Attribution() {
+        this(RetentionPolicy.DEFAULT);
+    }
+
+    /** @param retention sums of hours past every tier's retention leave the state ({@link RowState#expiringWithRetention}) */
+    public Attribution(RetentionPolicy retention) {
+        this.retention = retention;
+    }
 
     public static String workflowKey(String workflowId) {
         return RowKeys.of(RowKind.WORKFLOW.code(), workflowId);
@@ -73,8 +84,8 @@ public class Attribution extends KeyedProcessFunction<String, JoinInput, MetricD
     @Override
     public void open(Configuration parameters) {
         dimensions = getRuntimeContext().getState(RowState.rows("dimensions"));
-        sums = getRuntimeContext().getMapState(new MapStateDescriptor<>("sums", Types.LONG,
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        sums = getRuntimeContext().getMapState(RowState.expiringWithRetention(new MapStateDescriptor<>("sums",
+                Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO), retention));
     }
 
     /** A dimension row with its multiplicity. */

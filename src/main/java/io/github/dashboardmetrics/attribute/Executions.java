@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.attribute;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.SourceRow;
 import io.github.dashboardmetrics.metric.Metric;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.state.RowImages;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
@@ -23,11 +24,11 @@ public class Executions extends RowWithChildren<Map<Long, long[]>> {
     private static final long serialVersionUID = 1L;
 
     public Executions() {
-        this(RowState.DEFAULT_DELETED_ROW_HORIZON);
+        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT);
     }
 
-    public Executions(Duration deletedRowHorizon) {
-        super(RowKind.WORKFLOW_EXECUTION, "execution", deletedRowHorizon);
+    public Executions(Duration deletedRowHorizon, RetentionPolicy retention) {
+        super(RowKind.WORKFLOW_EXECUTION, "execution", deletedRowHorizon, retention);
     }
 
     public static String key(String executionId) {

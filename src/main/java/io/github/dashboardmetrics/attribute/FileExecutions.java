@@ -4,6 +4,7 @@ import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.SourceRow;
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricRules;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.state.RowImages;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
@@ -21,11 +22,11 @@ public class FileExecutions extends RowWithChildren<Long> {
     private static final long serialVersionUID = 1L;
 
     public FileExecutions() {
-        this(RowState.DEFAULT_DELETED_ROW_HORIZON);
+        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT);
     }
 
-    public FileExecutions(Duration deletedRowHorizon) {
-        super(RowKind.WORKFLOW_FILE_EXECUTION, "file-execution", deletedRowHorizon);
+    public FileExecutions(Duration deletedRowHorizon, RetentionPolicy retention) {
+        super(RowKind.WORKFLOW_FILE_EXECUTION, "file-execution", deletedRowHorizon, retention);
     }
 
     /** The key of a file execution id (also of the run_id that names it). */

@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.attribute;
 import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.SourceRow;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.state.RowImages;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowPositions;
@@ -39,14 +40,16 @@ abstract class RowWithChildren<C> extends KeyedBroadcastProcessFunction<String, 
     private final RowKind kind;
     private final String stateName;
     private final Duration deletedRowHorizon;
+    private final RetentionPolicy retention;
     private transient ValueStateDescriptor<byte[]> descriptor;
     private transient ValueState<byte[]> rows;
     private transient ValueState<byte[]> deleted;
 
-    RowWithChildren(RowKind kind, String stateName, Duration deletedRowHorizon) {
+    RowWithChildren(RowKind kind, String stateName, Duration deletedRowHorizon, RetentionPolicy retention) {
         this.kind = kind;
         this.stateName = stateName;
         this.deletedRowHorizon = deletedRowHorizon;
+        this.retention = retention;
     }
 
     /** The key of one of this join's own rows. */
@@ -70,7 +73,7 @@ abstract class RowWithChildren<C> extends KeyedBroadcastProcessFunction<String, 
 
     @Override
     public void open(Configuration parameters) {
-        descriptor = RowState.rows(stateName);
+        descriptor = RowState.expiringWithRetention(RowState.rows(stateName), retention);
         rows = getRuntimeContext().getState(descriptor);
         deleted = getRuntimeContext().getState(RowState.deleted("deleted-" + stateName, deletedRowHorizon));
     }

@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.change;
 
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.state.RowImages;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowPositions;
@@ -48,17 +49,23 @@ public class RowNormaliser extends KeyedBroadcastProcessFunction<String, RowChan
     public static final Set<RowKind> TABLES = Set.of(RowKind.USAGE, RowKind.HITL_QUEUE, RowKind.PAGE_USAGE,
             RowKind.ORGANIZATION, RowKind.WORKFLOW, RowKind.PIPELINE, RowKind.API_DEPLOYMENT);
 
+    /** The tables whose rows count in a bucket of their own (the others are dimensions, kept for good). */
+    private static final Set<RowKind> FACTS = Set.of(RowKind.USAGE, RowKind.HITL_QUEUE, RowKind.PAGE_USAGE);
+
     private final Duration deletedRowHorizon;
+    private final RetentionPolicy retention;
     private transient Map<RowKind, ValueState<byte[]>> rows;
     private transient Map<RowKind, ValueStateDescriptor<byte[]>> descriptors;
     private transient ValueState<byte[]> deleted;
 
     public RowNormaliser() {
-        this(RowState.DEFAULT_DELETED_ROW_HORIZON);
+        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT);
     }
 
-    public RowNormaliser(Duration deletedRowHorizon) {
+    /** @param retention the rows of fact tables leave the state with their buckets ({@link RowState#expiringWithRetention}) */
+    public RowNormaliser(Duration deletedRowHorizon, RetentionPolicy retention) {
         this.deletedRowHorizon = deletedRowHorizon;
+        this.retention = retention;
     }
 
     /** The key of a row's change. */
@@ -72,6 +79,9 @@ public class RowNormaliser extends KeyedBroadcastProcessFunction<String, RowChan
         descriptors = new EnumMap<>(RowKind.class);
         for (RowKind kind : TABLES) {
             ValueStateDescriptor<byte[]> d = RowState.rows("row-" + kind.tableName());
+            if (FACTS.contains(kind)) {
+                RowState.expiringWithRetention(d, retention);
+            }
             descriptors.put(kind, d);
             rows.put(kind, getRuntimeContext().getState(d));
         }

@@ -46,7 +46,7 @@ public final class MetricsPipeline {
     /** From decoded row changes (and optional rechecks, may be null) to the rollup rows to write. */
     public static DataStream<RollupRow> fromChanges(DataStream<RowChange> changes, Settings settings,
             DataStream<MetricDelta> rechecks) {
-        DataStream<MetricDelta> deltas = metricDeltas(changes);
+        DataStream<MetricDelta> deltas = metricDeltas(changes, settings.retention());
         return (rechecks == null ? deltas : deltas.union(rechecks))
                 .keyBy(MetricDelta::rollupKey, Types.STRING)
                 .transform("roll up hour/day/month buckets (emitted at checkpoints)",
@@ -86,6 +86,11 @@ public final class MetricsPipeline {
      * that keeps rows.
      */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes) {
+        return metricDeltas(changes, RetentionPolicy.DEFAULT);
+    }
+
+    /** The same, with rows and sums past every tier's retention leaving the state. */
+    public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes, RetentionPolicy retention) {
         BroadcastStream<RowChange> truncates = changes
                 .filter((FilterFunction<RowChange>) RowChange::isTruncate)
                 .name("only TRUNCATEs")
@@ -102,7 +107,7 @@ public final class MetricsPipeline {
                 .uid("normalised-tables")
                 .keyBy(RowNormaliser::key, Types.STRING)
                 .connect(truncates)
-                .process(new RowNormaliser())
+                .process(new RowNormaliser(RowState.DEFAULT_DELETED_ROW_HORIZON, retention))
                 .returns(WEIGHTED)
                 .name("normalise rows (last image per row)")
                 .uid("normalise-rows-v2");
@@ -131,7 +136,7 @@ public final class MetricsPipeline {
         DataStream<Contribution> fileSums = fileChanges.union(pageSums)
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .process(new FileExecutions())
+                .process(new FileExecutions(RowState.DEFAULT_DELETED_ROW_HORIZON, retention))
                 .returns(Contribution.class)
                 .name("file executions with their pages")
                 .uid("file-executions");
@@ -140,7 +145,7 @@ public final class MetricsPipeline {
         DataStream<Contribution> executionSums = executionChanges.union(contributions(fileSums, "file-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .process(new Executions())
+                .process(new Executions(RowState.DEFAULT_DELETED_ROW_HORIZON, retention))
                 .returns(Contribution.class)
                 .name("executions with their files")
                 .uid("executions");
@@ -170,7 +175,7 @@ public final class MetricsPipeline {
                 .uid("dimensions-and-pages");
         DataStream<MetricDelta> attributed = dimensionsAndPages.union(contributions(executionSums, "execution-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
-                .process(new Attribution())
+                .process(new Attribution(retention))
                 .returns(MetricDelta.class)
                 .name("attribute to organisations")
                 .uid("attribute-organisations");

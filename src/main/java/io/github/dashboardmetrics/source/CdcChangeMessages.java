@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.source;
 
+import io.github.dashboardmetrics.change.RowChange;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.cdc.debezium.JsonDebeziumDeserializationSchema;
@@ -7,8 +8,9 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * Flink CDC's records as Debezium JSON envelopes without schemas (the shape a Kafka Connect topic
- * carries, so both sources share one decoder), wrapped as {@link ChangeMessage}s.
+ * Flink CDC's records as {@link ChangeMessage}s: row changes decoded straight from the record
+ * ({@link StructDecoder}); everything else as the Debezium JSON envelope without schemas (the
+ * shape a Kafka Connect topic carries), for the decoder both sources share.
  */
 final class CdcChangeMessages implements DebeziumDeserializationSchema<ChangeMessage> {
     private static final long serialVersionUID = 1L;
@@ -16,6 +18,11 @@ final class CdcChangeMessages implements DebeziumDeserializationSchema<ChangeMes
 
     @Override
     public void deserialize(SourceRecord record, Collector<ChangeMessage> out) throws Exception {
+        RowChange decoded = StructDecoder.decode(record);
+        if (decoded != null) {
+            out.collect(ChangeMessage.decoded(decoded));
+            return;
+        }
         json.deserialize(record, new Collector<String>() {
             @Override
             public void collect(String value) {

@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.source;
 
+import io.github.dashboardmetrics.change.RowChange;
 import java.util.Objects;
 
 /**
@@ -10,12 +11,21 @@ import java.util.Objects;
 public class ChangeMessage {
     public String value;
     public String position;
+    /** The row change, when the source decoded it already (then {@link #value} is null). */
+    public RowChange decoded;
 
     public ChangeMessage() {}
 
     public ChangeMessage(String value, String position) {
         this.value = value;
         this.position = position;
+    }
+
+    /** A change the source decoded itself. */
+    public static ChangeMessage decoded(RowChange change) {
+        ChangeMessage m = new ChangeMessage();
+        m.decoded = change;
+        return m;
     }
 
     /** A message without a position of the source's own. */
@@ -25,7 +35,8 @@ public class ChangeMessage {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ChangeMessage m && Objects.equals(value, m.value) && Objects.equals(position, m.position);
+        return o instanceof ChangeMessage m && Objects.equals(value, m.value) && Objects.equals(position, m.position)
+                && Objects.equals(String.valueOf(decoded), String.valueOf(m.decoded));
     }
 
     @Override
@@ -35,6 +46,6 @@ public class ChangeMessage {
 
     @Override
     public String toString() {
-        return (position == null ? "" : position + " ") + value;
+        return decoded != null ? decoded.toString() : (position == null ? "" : position + " ") + value;
     }
 }

@@ -54,7 +54,7 @@ public class DecodeChanges extends ProcessFunction<ChangeMessage, RowChange> {
     @Override
     public void processElement(ChangeMessage message, Context ctx, Collector<RowChange> out) {
         try {
-            RowChange change = decoder.decode(message.value);
+            RowChange change = message.decoded != null ? message.decoded : decoder.decode(message.value);
             if (change != null) {
                 changesRead.get(change.kind).inc();
                 if (change.after != null) {

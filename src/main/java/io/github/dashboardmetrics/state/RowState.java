@@ -42,14 +42,37 @@ public final class RowState {
     /** The positions of deleted rows, expiring {@code horizon} after they were written. */
     public static ValueStateDescriptor<byte[]> deleted(String name, Duration horizon) {
         ValueStateDescriptor<byte[]> d = rows(name);
-        d.enableTimeToLive(StateTtlConfig.newBuilder(horizon)
+        d.enableTimeToLive(ttl(horizon));
+        return d;
+    }
+
+    /**
+     * Rows and sums whose buckets are all past every tier's retention change nothing the job
+     * writes (the rollup ignores deltas for them), so they may leave the state: when every tier's
+     * retention is finite, state written {@code longest retention + 1 day} ago expires. A row is
+     * written when it or one of its children changes, and its time (created_at) is not after that
+     * write, so by then its buckets are past every horizon. With unlimited monthly retention (the
+     * default) nothing expires. A row whose time lies more than a day in the future of its last
+     * change could expire while its buckets are still kept (see docs).
+     */
+    public static <T extends org.apache.flink.api.common.state.StateDescriptor<?, ?>> T expiringWithRetention(T d,
+            io.github.dashboardmetrics.rollup.RetentionPolicy retention) {
+        int longest = Math.max(retention.hourlyDays(), Math.max(retention.dailyDays(), retention.monthlyDays()));
+        boolean allFinite = retention.hourlyDays() > 0 && retention.dailyDays() > 0 && retention.monthlyDays() > 0;
+        if (allFinite) {
+            d.enableTimeToLive(ttl(Duration.ofDays(longest + 1L)));
+        }
+        return d;
+    }
+
+    private static StateTtlConfig ttl(Duration after) {
+        return StateTtlConfig.newBuilder(after)
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .cleanupFullSnapshot()
                 .cleanupIncrementally(10, false)
                 .cleanupInRocksdbCompactFilter(1000)
-                .build());
-        return d;
+                .build();
     }
 
     /** The bytes of a deleted row: only its positions. */

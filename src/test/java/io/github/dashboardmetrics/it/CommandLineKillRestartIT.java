@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The job as a user runs it: {@code run} in its own JVM against a database that already holds
  * Unstract data, killed with SIGKILL in the middle of a 20,000-change workload across 20
  * organisations and more than 3 months, then started again with the very same command. The
- * rollups must end up exactly equal to the recomputation.
+ * rollups must end up exactly equal to the recomputation. At parallelism 4: the snapshot's chunks
+ * are read by several subtasks, and every keyed operator is split four ways.
  */
 class CommandLineKillRestartIT {
     private static final Duration CATCH_UP = Duration.ofSeconds(240);
@@ -67,6 +68,6 @@ class CommandLineKillRestartIT {
     private static JobProcess.Command command(EmbeddedDatabase db, Path stateDir) throws Exception {
         return JobProcess.Command.run(List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(), "--slot", "cli_kill",
                 "--publication", "cli_kill", "--state-dir", stateDir.toString(),
-                "--checkpoint-interval-ms", "1000", "--flush-interval-ms", "200"));
+                "--checkpoint-interval-ms", "1000", "--flush-interval-ms", "200", "--parallelism", "4"));
     }
 }
