@@ -77,6 +77,11 @@ final class FreshnessProbe implements AutoCloseable {
         return seen() >= upTo;
     }
 
+    /** When probe {@code i} was first seen visible (ns, System.nanoTime); 0 while it is not. */
+    synchronized long visibleAt(int i) {
+        return i < seen ? visible[i] : 0;
+    }
+
     /** The commit times (ns, System.nanoTime) of probes {@code [from, to)}. */
     synchronized long[] commitTimes(int from, int to) {
         return Arrays.copyOfRange(committed, from, to);

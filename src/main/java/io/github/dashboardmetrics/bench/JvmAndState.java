@@ -78,6 +78,30 @@ final class JvmAndState implements AutoCloseable {
         }
     }
 
+    /** Peak resident set size of this JVM so far (VmHWM: heap, RocksDB's native memory, everything), MB; NaN off Linux. */
+    static double peakRssMb() {
+        return procStatusMb(Path.of("/proc/self/status"), "VmHWM:");
+    }
+
+    /** A "VmXXX:   1234 kB" line of a /proc/PID/status file, in MB; NaN when it cannot be read. */
+    static double procStatusMb(Path status, String field) {
+        try {
+            for (String line : Files.readAllLines(status, StandardCharsets.US_ASCII)) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]) / 1024.0;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux, or the process is gone
+        }
+        return Double.NaN;
+    }
+
+    /** Resets the peak heap reading (one state backend after another in the same JVM). */
+    void resetPeakHeap() {
+        peakHeapBytes = 0;
+    }
+
     /** The 1-, 5- and 15-minute load averages from /proc/loadavg (what uptime prints), or the JVM's 1-minute one. */
     static double[] loadAverage() {
         try {
