@@ -265,7 +265,7 @@ public record BenchReport(
         perBackend(t, "snapshot (rows/s, until exact)", b -> fmt(b.snapshotRowsPerS())
                 + (ceiling == null ? "" : String.format(Locale.ROOT, " %3.0f%%", 100 * b.snapshotRowsPerS() / ceiling.snapshotRowsPerS())));
         perBackend(t, "  snapshot time (s), exact", b -> String.format(Locale.ROOT, "%.1f, %s", b.snapshotSeconds(), b.snapshotExact()));
-        perBackend(t, "catch-up (changes/s)", b -> b.catchupChanges() == 0 ? "-" : fmt(b.catchupChangesPerS())
+        perBackend(t, "catch-up (changes/s)", b -> !Double.isFinite(b.catchupChangesPerS()) ? "-" : fmt(b.catchupChangesPerS())
                 + (ceiling == null ? "" : String.format(Locale.ROOT, " %3.0f%%", 100 * b.catchupChangesPerS() / ceiling.drain().perSecond())));
         perBackend(t, "  catch-up exact", b -> b.catchupChanges() == 0 ? "-" : Boolean.toString(b.catchupExact()));
         perBackend(t, "state after snapshot (MB)", b -> String.format(Locale.ROOT, "%.1f", b.stateBytes() / 1048576.0));

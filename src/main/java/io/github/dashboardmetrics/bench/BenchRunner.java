@@ -67,12 +67,19 @@ public final class BenchRunner {
     private final long seed;
     private final JobSettings job;
     private final Consumer<String> progress;
+    private final JfrPhases jfr;
 
     public BenchRunner(BenchProfile profile, long seed, JobSettings job, Consumer<String> progress) {
+        this(profile, seed, job, progress, null);
+    }
+
+    /** @param jfrDir where to write JFR recordings of each backend's snapshot and catch-up, or null */
+    public BenchRunner(BenchProfile profile, long seed, JobSettings job, Consumer<String> progress, Path jfrDir) {
         this.profile = profile;
         this.seed = seed;
         this.job = job;
         this.progress = progress;
+        this.jfr = new JfrPhases(jfrDir);
     }
 
     public BenchReport run() throws Exception {
@@ -160,6 +167,7 @@ public final class BenchRunner {
                 judge.expectedRows(), job.checkpointIntervalMs(), job.flushIntervalMs());
         jvm.resetPeakHeap();
         long writesAtStart = JvmAndState.rollupRowsWritten(target);
+        jdk.jfr.Recording recording = jfr.start(backend + "-snapshot");
         JobUnderTest running = JobUnderTest.start(target, slot, stateDir, job, backend);
         try {
             long nextSay = running.startedNanos + 10_000_000_000L;
@@ -178,6 +186,7 @@ public final class BenchRunner {
                 Thread.sleep(200);
             }
             double snapshotSeconds = (System.nanoTime() - running.startedNanos) / 1e9;
+            JfrPhases.stop(recording);
             long exactAt = System.currentTimeMillis();
             VerifyReport snapshotCheck = SnapshotJudge.verify(target);
             say("      snapshot: %,d rows in %.1f s = %,.0f rows/s; verify: %s", liveRows, snapshotSeconds, liveRows / snapshotSeconds,
@@ -219,6 +228,7 @@ public final class BenchRunner {
                 running.stopAfterCheckpoint(target, slot);
                 try (FreshnessProbe probe = new FreshnessProbe(target, profile.organizations())) {
                     catchupChanges = pile(target, profile.catchupChanges(), seed + 2, probe);
+                    recording = jfr.start(backend + "-catchup");
                     running = JobUnderTest.start(target, slot, stateDir, job, backend);
                     if (!running.resumed) {
                         throw new IllegalStateException("the job did not find its checkpoint under " + stateDir);
@@ -238,6 +248,7 @@ public final class BenchRunner {
                         }
                     }
                     catchupSeconds = (probe.visibleAt(0) - restarted) / 1e9;
+                    JfrPhases.stop(recording);
                 }
                 catchupExact = awaitExact(target);
                 say("      catch-up: %,d changes in %.1f s from the restart = %,.0f changes/s; exact after: %s", catchupChanges,
@@ -256,6 +267,7 @@ public final class BenchRunner {
                     streamExact, streamChanges, rollupWrites, heapPeak, heapAfterGc, checkpoints, catchupChanges, catchupSeconds,
                     catchupExact);
         } finally {
+            JfrPhases.stop(recording);
             if (!running.stopped()) {
                 running.client.cancel().get();
             }

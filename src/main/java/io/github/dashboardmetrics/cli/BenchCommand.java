@@ -72,6 +72,11 @@ public class BenchCommand implements Callable<Integer> {
                     + " checkpoints, as run and flink-conf/config.yaml; hashmap: heap, full checkpoints. Default: ${DEFAULT-VALUE}.")
     List<String> stateBackends;
 
+    @Option(names = "--jfr", paramLabel = "DIR",
+            description = "Also record each backend's snapshot and catch-up with the JDK Flight Recorder (the job runs in this JVM):"
+                    + " DIR/<backend>-snapshot.jfr, DIR/<backend>-catchup.jfr.")
+    Path jfrDir;
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of the dataset and workload. Default: ${DEFAULT-VALUE}.")
     long seed;
 
@@ -110,7 +115,7 @@ public class BenchCommand implements Callable<Integer> {
         System.out.println("Benchmark profile " + p.name() + ": " + p.organizations() + " organisations, " + p.historyMonths()
                 + " months, ~" + p.rows() + " rows, rates " + Arrays.toString(p.rates().toArray()) + " changes/s, "
                 + p.stepSeconds() + " s each; " + p.catchupChanges() + " changes piled up; state backends " + jobSettings().stateBackends());
-        BenchReport report = new BenchRunner(p, seed, jobSettings(), System.out::println).run();
+        BenchReport report = new BenchRunner(p, seed, jobSettings(), System.out::println, jfrDir).run();
         System.out.print(report.table());
         if (out != null) {
             report.writeJson(out);
