@@ -179,7 +179,8 @@ public final class BenchRunner {
                     throw new IllegalStateException("the job stopped during the snapshot: " + running.client.getJobStatus().get());
                 }
                 if (System.nanoTime() > nextSay) {
-                    say("      %.0f s: heap peak %.0f MB, RSS peak %.0f MB", (System.nanoTime() - running.startedNanos) / 1e9,
+                    say("      %.0f s: %,d of %,d rollup rows; heap peak %.0f MB, RSS peak %.0f MB",
+                            (System.nanoTime() - running.startedNanos) / 1e9, judge.actualRows(), judge.expectedRows(),
                             jvm.peakHeapMb(), JvmAndState.peakRssMb());
                     nextSay += 10_000_000_000L;
                 }

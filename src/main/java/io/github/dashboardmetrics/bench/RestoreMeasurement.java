@@ -85,7 +85,8 @@ final class RestoreMeasurement {
                     throw new IllegalStateException("the snapshot of run was not exact after " + SNAPSHOT_TIMEOUT_MS / 60_000 + " min");
                 }
                 if (System.nanoTime() > nextSay) {
-                    say(progress, "      %.0f s: RSS of run %.0f MB", (System.nanoTime() - started) / 1e9,
+                    say(progress, "      %.0f s: %,d of %,d rollup rows; RSS of run %.0f MB", (System.nanoTime() - started) / 1e9,
+                            judge.actualRows(), judge.expectedRows(),
                             JvmAndState.procStatusMb(Path.of("/proc/" + run.pid() + "/status"), "VmRSS:"));
                     nextSay += 10_000_000_000L;
                 }
