@@ -6,6 +6,7 @@ import java.util.List;
  * What one state backend measured, on the same data as the others.
  *
  * @param backend                 {@code rocksdb} or {@code hashmap}
+ * @param checkpointIntervalMs    the job's checkpoint interval on it
  * @param liveRows                live source rows when the snapshot started (what the state holds)
  * @param snapshotSeconds         job start to rollups exact
  * @param stateBytes              full size of the first checkpoint completed after the snapshot
@@ -15,7 +16,7 @@ import java.util.List;
  * @param catchupChanges          changes piled up while the job was stopped (0 when not measured)
  * @param catchupSeconds          restart from the checkpoint until a probe committed after the pile was visible
  */
-public record BackendRun(String backend, long liveRows, double snapshotSeconds, boolean snapshotExact,
+public record BackendRun(String backend, long checkpointIntervalMs, long liveRows, double snapshotSeconds, boolean snapshotExact,
         long snapshotRollupRowsWritten, long stateBytes, long checkpointedBytes, List<StepResult> steps, boolean streamExact,
         long streamChanges, long rollupRowsWritten, double heapPeakMb, double heapAfterGcMb, Checkpoints.Summary checkpoints,
         long catchupChanges, double catchupSeconds, boolean catchupExact) {

@@ -44,22 +44,27 @@ public final class BenchRunner {
     static final int PILE_TRANSACTION = 500;
 
     /**
-     * How the job under test runs: its flush interval, checkpoint interval and the state backends
-     * to measure, in order ({@code rocksdb}: incremental checkpoints, the default of {@code run};
-     * {@code hashmap}: heap, full checkpoints).
+     * How the job under test runs: its flush interval, checkpoint interval (null: {@code run}'s
+     * default for each backend) and the state backends to measure, in order ({@code rocksdb}:
+     * incremental checkpoints, the default of {@code run}; {@code hashmap}: heap, full checkpoints).
      */
-    public record JobSettings(long flushIntervalMs, long checkpointIntervalMs, List<String> stateBackends) {
+    public record JobSettings(long flushIntervalMs, Long checkpointIntervalMs, List<String> stateBackends) {
         public JobSettings {
             if (flushIntervalMs <= 0) {
                 throw new IllegalArgumentException("--flush-interval-ms must be > 0");
             }
-            if (checkpointIntervalMs < 100) {
+            if (checkpointIntervalMs != null && checkpointIntervalMs < 100) {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 100");
             }
             if (stateBackends.isEmpty()) {
                 throw new IllegalArgumentException("--state-backend needs rocksdb, hashmap or both");
             }
             stateBackends = stateBackends.stream().map(StateBackendDefaults::parse).distinct().toList();
+        }
+
+        /** The checkpoint interval the job gets on {@code backend}. */
+        public long checkpointIntervalMs(String backend) {
+            return checkpointIntervalMs != null ? checkpointIntervalMs : StateBackendDefaults.defaultCheckpointIntervalMs(backend);
         }
     }
 
@@ -116,7 +121,7 @@ public final class BenchRunner {
             } else {
                 say("[%d/%d] Source ceiling: the Flink CDC source alone (job's settings) into a discarding sink...", phase++, phases);
                 List<String> tables = SourcePreflight.check(target, target, PUBLICATION).capturedTables();
-                try (SourceCeiling reader = new SourceCeiling(target, PUBLICATION, tables, 1, job.checkpointIntervalMs(), stateDir,
+                try (SourceCeiling reader = new SourceCeiling(target, PUBLICATION, tables, 1, job.checkpointIntervalMs(job.stateBackends().get(0)), stateDir,
                         progress)) {
                     long live = Slots.liveSourceRows(target);
                     double seconds = reader.snapshot(live);
@@ -164,7 +169,7 @@ public final class BenchRunner {
         SnapshotJudge judge = new SnapshotJudge(target);
         long liveRows = Slots.liveSourceRows(target);
         say("      %,d live source rows, %,d expected rollup rows; checkpoints every %d ms, flush interval %d ms", liveRows,
-                judge.expectedRows(), job.checkpointIntervalMs(), job.flushIntervalMs());
+                judge.expectedRows(), job.checkpointIntervalMs(backend), job.flushIntervalMs());
         jvm.resetPeakHeap();
         long writesAtStart = JvmAndState.rollupRowsWritten(target);
         jdk.jfr.Recording recording = jfr.start(backend + "-snapshot");
@@ -264,7 +269,7 @@ public final class BenchRunner {
                             + " after GC %.0f MB; RSS peak %.0f MB", checkpoints.completed(), checkpoints.failed(), checkpoints.p50Ms(),
                     checkpoints.p99Ms(), checkpoints.maxMs(), heapPeak, heapAfterGc, JvmAndState.peakRssMb());
             long snapshotWrites = rollupWritesBefore > 0 ? rollupWritesBefore - writesAtStart : -1;
-            return new BackendRun(backend, liveRows, snapshotSeconds, snapshotCheck.isEqual(), snapshotWrites, stateBytes, checkpointed, steps,
+            return new BackendRun(backend, job.checkpointIntervalMs(backend), liveRows, snapshotSeconds, snapshotCheck.isEqual(), snapshotWrites, stateBytes, checkpointed, steps,
                     streamExact, streamChanges, rollupWrites, heapPeak, heapAfterGc, checkpoints, catchupChanges, catchupSeconds,
                     catchupExact);
         } finally {

@@ -28,15 +28,16 @@ final class JobUnderTest {
         this.startedNanos = startedNanos;
     }
 
-    static JobConfig config(DatabaseTarget target, String slot, Path stateDir, BenchRunner.JobSettings settings, int restPort) {
+    static JobConfig config(DatabaseTarget target, String slot, Path stateDir, BenchRunner.JobSettings settings, String backend,
+            int restPort) {
         return new JobConfig(target, target, slot, BenchRunner.PUBLICATION, Startup.INITIAL, stateDir, null,
-                settings.flushIntervalMs(), settings.checkpointIntervalMs(), RetentionPolicy.DEFAULT, 3_600_000L, 1, restPort);
+                settings.flushIntervalMs(), settings.checkpointIntervalMs(backend), RetentionPolicy.DEFAULT, 3_600_000L, 1, restPort);
     }
 
     static JobUnderTest start(DatabaseTarget target, String slot, Path stateDir, BenchRunner.JobSettings settings, String backend)
             throws Exception {
         int restPort = BenchRunner.freePort();
-        JobConfig config = config(target, slot, stateDir, settings, restPort);
+        JobConfig config = config(target, slot, stateDir, settings, backend, restPort);
         Configuration conf = MetricsJob.flinkConfiguration(config, backend);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         MetricsJob.build(env, config);

@@ -62,9 +62,9 @@ public class BenchCommand implements Callable<Integer> {
             description = "The job's flush interval, as run --flush-interval-ms. Default: ${DEFAULT-VALUE}.")
     long flushIntervalMs;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "500", paramLabel = "MS",
-            description = "The job's checkpoint interval, as run --checkpoint-interval-ms (the ceiling uses it too). Default: ${DEFAULT-VALUE}.")
-    long checkpointIntervalMs;
+    @Option(names = "--checkpoint-interval-ms", paramLabel = "MS",
+            description = "The job's checkpoint interval (the ceiling's too). Default: as run, 500 with rocksdb, 5000 with hashmap.")
+    Long checkpointIntervalMs;
 
     @Option(names = "--state-backend", defaultValue = "rocksdb,hashmap", split = ",", paramLabel = "rocksdb,hashmap",
             description = "The job's state backends, measured one after the other on the same data, reported side by side"

@@ -58,10 +58,10 @@ public class RunCommand implements Callable<Integer> {
             description = "How often changed buckets are written. Default: ${DEFAULT-VALUE}.")
     long flushIntervalMs;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "500", paramLabel = "MS",
+    @Option(names = "--checkpoint-interval-ms", paramLabel = "MS",
             description = "Checkpoint interval of a local run (on a cluster its configuration decides). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    long checkpointIntervalMs;
+                    + "Default: 500 with rocksdb, 5000 with hashmap (each heap checkpoint is a full copy of the state).")
+    Long checkpointIntervalMs;
 
     @Option(names = "--state-backend", defaultValue = "rocksdb", paramLabel = "rocksdb|hashmap",
             description = "State backend of a local run: rocksdb (on local disk, incremental checkpoints, as "
@@ -122,7 +122,7 @@ public class RunCommand implements Callable<Integer> {
         System.out.println(resuming
                 ? "Resuming from " + conf.getString("execution.savepoint.path", "")
                 : "Starting fresh (" + startup + ")");
-        System.out.println("State backend: " + backend + ", checkpoints every " + checkpointIntervalMs + " ms under " + stateDir);
+        System.out.println("State backend: " + backend + ", checkpoints every " + config.checkpointIntervalMs() + " ms under " + stateDir);
         if (webPort != 0) {
             System.out.println("Flink web UI: http://localhost:" + webPort);
         }
@@ -172,7 +172,8 @@ public class RunCommand implements Callable<Integer> {
 
     JobConfig config() {
         return kafka.applyTo(new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
-                flushIntervalMs, checkpointIntervalMs,
+                flushIntervalMs, checkpointIntervalMs != null ? checkpointIntervalMs
+                        : StateBackendDefaults.defaultCheckpointIntervalMs(stateBackend),
                 new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays),
                 retentionCleanupIntervalMin * 60_000L, parallelism, webPort));
     }

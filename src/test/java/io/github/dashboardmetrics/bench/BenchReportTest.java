@@ -19,14 +19,14 @@ class BenchReportTest {
                 new StepResult(1000, 1001, 10_010, 100, 400, 700, 800, 1.0, 100, 200, 0.5, true, "sustained"),
                 new StepResult(2000, 2002, 20_020, 100, 500, 900, 1200, 2.0, 100, 300, 0.7, true, "sustained"),
                 new StepResult(4000, 3000, 30_000, 100, 5000, 9000, 9900, 300, 100, 9000, 9, false, "not sustained: lag growing"));
-        BackendRun rocksdb = new BackendRun("rocksdb", 100_000, 2.5, true, 7_000, 8_000_000, 1_000_000, steps, true, 60_050, 30_025,
+        BackendRun rocksdb = new BackendRun("rocksdb", 500, 100_000, 2.5, true, 7_000, 8_000_000, 1_000_000, steps, true, 60_050, 30_025,
                 400, 100, CHECKPOINTS, 100_000, 10.0, true);
-        BackendRun hashmap = new BackendRun("hashmap", 100_000, 4.0, true, 7_000, 30_000_000, 30_000_000,
+        BackendRun hashmap = new BackendRun("hashmap", 5_000, 100_000, 4.0, true, 7_000, 30_000_000, 30_000_000,
                 List.of(new StepResult(1000, 1000, 10_000, 100, 900, 1500, 2500, 1.0, 100, 200, 0.5, true, "sustained")), true,
                 10_000, 5_000, 1500, 900, CHECKPOINTS, 100_000, 25.0, false);
         BenchReport.Ceiling ceiling = new BenchReport.Ceiling(100_000, 2.0, new SourceCeiling.Drain(100_000, 5.0, 0.8));
         RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, true, "/tmp/run.log");
-        return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(500, 500, List.of("rocksdb", "hashmap")),
+        return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(500, null, List.of("rocksdb", "hashmap")),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 1.5, 100_000, ceiling,
                 List.of(rocksdb, hashmap), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
                 new RawDecodeReader.Result(60_050, 0.5), restore, 2_500, 2_048);
@@ -49,6 +49,7 @@ class BenchReportTest {
         assertThat(json.get("freshness_p99_ms_at_1000_hashmap").asDouble()).isEqualTo(2500);
         assertThat(json.get("restore_s").asDouble()).isEqualTo(12.0);
         assertThat(json.at("/backends/hashmap/checkpoints/duration_p50_ms").asDouble()).isEqualTo(300);
+        assertThat(json.at("/backends/hashmap/checkpoint_interval_ms").asLong()).isEqualTo(5_000);
         assertThat(json.at("/source_ceiling/first_change_after_s").asDouble()).isEqualTo(0.8);
 
         assertThat(json.at("/targets_met/snapshot_ge_80pct_of_ceiling_rocksdb").asBoolean()).isTrue();
@@ -88,9 +89,9 @@ class BenchReportTest {
 
     @Test
     void profilesWithoutCeilingOrStreamingLeaveTheirKeysOut() throws Exception {
-        BackendRun scale = new BackendRun("rocksdb", 10_000_000, 1000, true, -1, 900_000_000, 900_000_000, List.of(), false, 0, 0,
+        BackendRun scale = new BackendRun("rocksdb", 500, 10_000_000, 1000, true, -1, 900_000_000, 900_000_000, List.of(), false, 0, 0,
                 1800, 700, CHECKPOINTS, 0, Double.NaN, false);
-        BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500, 500, List.of("rocksdb")),
+        BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500, 500L, List.of("rocksdb")),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 60, 10_000_000, null, List.of(scale), null,
                 null, null, null, 3_000, 2_048);
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(report.toJson()));

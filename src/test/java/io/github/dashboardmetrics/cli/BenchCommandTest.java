@@ -33,7 +33,9 @@ class BenchCommandTest {
     void bothStateBackendsByDefaultAtRunsCheckpointInterval() {
         assertThat(parse().jobSettings().stateBackends()).containsExactly("rocksdb", "hashmap");
         assertThat(parse("--state-backend", "hashmap").jobSettings().stateBackends()).containsExactly("hashmap");
-        assertThat(parse().jobSettings().checkpointIntervalMs()).isEqualTo(500);
+        assertThat(parse().jobSettings().checkpointIntervalMs("rocksdb")).as("as run").isEqualTo(500);
+        assertThat(parse().jobSettings().checkpointIntervalMs("hashmap")).as("as run").isEqualTo(5_000);
+        assertThat(parse("--checkpoint-interval-ms", "1000").jobSettings().checkpointIntervalMs("hashmap")).isEqualTo(1_000);
         assertThat(parse("--profile", "scale").effectiveProfile().rows()).isEqualTo(10_000_000);
         assertThat(parse("--profile", "restore").effectiveProfile().rows()).isEqualTo(2_000_000);
     }

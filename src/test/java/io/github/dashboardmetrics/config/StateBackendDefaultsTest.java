@@ -49,6 +49,12 @@ class StateBackendDefaultsTest {
     }
 
     @Test
+    void checkpointIntervalDefaultsPerBackend() {
+        assertThat(StateBackendDefaults.defaultCheckpointIntervalMs("rocksdb")).isEqualTo(500);
+        assertThat(StateBackendDefaults.defaultCheckpointIntervalMs("hashmap")).as("full checkpoints").isEqualTo(5_000);
+    }
+
+    @Test
     void unknownBackendsAreRejected() {
         assertThatThrownBy(() -> StateBackendDefaults.parse("memory")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--state-backend must be rocksdb or hashmap, got: memory");
