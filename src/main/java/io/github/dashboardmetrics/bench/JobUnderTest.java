@@ -49,8 +49,18 @@ final class JobUnderTest {
         return client.getJobID().toString();
     }
 
-    boolean stopped() throws Exception {
-        return client.getJobStatus().get().isGloballyTerminalState();
+    private volatile boolean cancelled;
+
+    /** Whether the job has ended; once cancelled its mini cluster is gone and cannot be asked. */
+    boolean stopped() {
+        if (cancelled) {
+            return true;
+        }
+        try {
+            return client.getJobStatus().get().isGloballyTerminalState();
+        } catch (Exception clusterGone) {
+            return true;
+        }
     }
 
     /** Cancels the job once a checkpoint triggered after now completed (its state kept: retained on cancel). */
@@ -63,6 +73,7 @@ final class JobUnderTest {
 
     void cancel(DatabaseTarget target, String slot) throws Exception {
         client.cancel().get();
+        cancelled = true;
         Slots.awaitInactive(target, slot, 30_000);
     }
 }
