@@ -1,30 +1,37 @@
 package io.github.dashboardmetrics.bench;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
-import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
-import io.github.dashboardmetrics.pipeline.MetricsJob;
-import io.github.dashboardmetrics.rollup.RetentionPolicy;
-import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
+import io.github.dashboardmetrics.sink.RollupReset;
+import io.github.dashboardmetrics.source.SourcePreflight;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Runs the benchmark's phases in order on one embedded PostgreSQL:
- * load the dataset; snapshot (the job's initial snapshot, timed until the rollups are exact);
- * stream at increasing rates with the freshness probe; read state, heap and rows written; stop
- * the job; replay the Celery task (twice: cold, then warm); read the raw pgoutput slot.
+ * Runs the benchmark's phases in order on one embedded PostgreSQL, all on the same data:
+ * <ol>
+ *   <li>load the dataset (set-based SQL);</li>
+ *   <li>the source ceiling ({@link SourceCeiling}): the Flink CDC source alone reads the snapshot,
+ *       is stopped, a pile of changes is written, and it drains them; PostgreSQL's own pgoutput
+ *       decoding of the same pile ({@link RawDecodeReader});</li>
+ *   <li>for each state backend: the job's snapshot until the rollups are exact; the size of the
+ *       first checkpoint after it; streaming at increasing rates with freshness probes; catch-up:
+ *       the job stopped (state kept), the same number of changes piled up, the job restarted from
+ *       its checkpoint and timed until a probe committed after the pile is visible;</li>
+ *   <li>the Celery task replayed on the same data (cold, then warm).</li>
+ * </ol>
+ * The {@code scale} profile runs only the load and the RocksDB snapshot; {@code restore} only the
+ * load and {@link RestoreMeasurement}.
  */
 public final class BenchRunner {
     static final String SCHEMA = "unstract";
@@ -32,24 +39,32 @@ public final class BenchRunner {
     static final String PUBLICATION = "dashboard_metrics_bench";
     /** Longer than PostgreSQL's idle statistics flush interval (10 s), so table statistics are current. */
     static final long STATS_SETTLE_MS = 11_000;
-    static final long SNAPSHOT_TIMEOUT_MS = 30 * 60_000;
+    static final long SNAPSHOT_TIMEOUT_MS = 90 * 60_000;
+    /** Changes per transaction while piling changes up for a drain. */
+    static final int PILE_TRANSACTION = 500;
 
     /**
-     * How the job under test runs: its flush interval, checkpoint interval and state backend
-     * ({@code hashmap}: heap state, full checkpoints, as local runs; {@code rocksdb}: incremental
-     * checkpoints, as flink-conf/config.yaml configures a cluster).
+     * How the job under test runs: its flush interval, checkpoint interval (null: {@code run}'s
+     * default for each backend) and the state backends to measure, in order ({@code rocksdb}:
+     * incremental checkpoints, the default of {@code run}; {@code hashmap}: heap, full checkpoints).
      */
-    public record JobSettings(long flushIntervalMs, long checkpointIntervalMs, String stateBackend) {
+    public record JobSettings(long flushIntervalMs, Long checkpointIntervalMs, List<String> stateBackends) {
         public JobSettings {
             if (flushIntervalMs <= 0) {
                 throw new IllegalArgumentException("--flush-interval-ms must be > 0");
             }
-            if (checkpointIntervalMs < 100) {
+            if (checkpointIntervalMs != null && checkpointIntervalMs < 100) {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 100");
             }
-            if (!stateBackend.equals("rocksdb") && !stateBackend.equals("hashmap")) {
-                throw new IllegalArgumentException("--state-backend must be rocksdb or hashmap, got: " + stateBackend);
+            if (stateBackends.isEmpty()) {
+                throw new IllegalArgumentException("--state-backend needs rocksdb, hashmap or both");
             }
+            stateBackends = stateBackends.stream().map(StateBackendDefaults::parse).distinct().toList();
+        }
+
+        /** The checkpoint interval the job gets on {@code backend}. */
+        public long checkpointIntervalMs(String backend) {
+            return checkpointIntervalMs != null ? checkpointIntervalMs : StateBackendDefaults.defaultCheckpointIntervalMs(backend);
         }
     }
 
@@ -57,12 +72,19 @@ public final class BenchRunner {
     private final long seed;
     private final JobSettings job;
     private final Consumer<String> progress;
+    private final JfrPhases jfr;
 
     public BenchRunner(BenchProfile profile, long seed, JobSettings job, Consumer<String> progress) {
+        this(profile, seed, job, progress, null);
+    }
+
+    /** @param jfrDir where to write JFR recordings of each backend's snapshot and catch-up, or null */
+    public BenchRunner(BenchProfile profile, long seed, JobSettings job, Consumer<String> progress, Path jfrDir) {
         this.profile = profile;
         this.seed = seed;
         this.job = job;
         this.progress = progress;
+        this.jfr = new JfrPhases(jfrDir);
     }
 
     public BenchReport run() throws Exception {
@@ -72,103 +94,225 @@ public final class BenchRunner {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(); JvmAndState jvm = new JvmAndState()) {
             db.createUnstractSchema(SCHEMA, true);
             DatabaseTarget target = db.target(SCHEMA);
-            say("PostgreSQL %s (embedded); load average %.2f %.2f %.2f; seed %d", db.jdbcUrl(), loadStart[0], loadStart[1],
-                    loadStart[2], seed);
-
-            say("[1/6] Loading the dataset: %d organisations, %d months, ~%,d rows...", profile.organizations(),
+            say("PostgreSQL %s (embedded); load average %.2f %.2f %.2f; seed %d; %d cores, max heap %.0f MB", db.jdbcUrl(),
+                    loadStart[0], loadStart[1], loadStart[2], seed, Runtime.getRuntime().availableProcessors(),
+                    Runtime.getRuntime().maxMemory() / 1048576.0);
+            int phases = profile.isScale() || profile.isRestore() ? 2 : 3 + job.stateBackends().size();
+            int phase = 1;
+            say("[%d/%d] Loading the dataset: %d organisations, %d months, ~%,d rows...", phase++, phases, profile.organizations(),
                     profile.historyMonths(), profile.rows());
             DatasetLoader.Stats dataset = DatasetLoader.load(target, profile, (seed % 1000) / 1000.0);
             say("      %,d rows in %.1f s %s", dataset.totalRows(), dataset.seconds(), dataset.rowsPerTable());
-            SnapshotJudge judge = new SnapshotJudge(target);
-            say("      expected rollup rows: %,d", judge.expectedRows());
 
-            say("[2/6] Snapshot: starting the job (initial snapshot, then streaming)...");
-            int restPort = freePort();
-            JobConfig config = new JobConfig(target, target, SLOT, PUBLICATION, Startup.INITIAL, stateDir, null,
-                    job.flushIntervalMs(), job.checkpointIntervalMs(), RetentionPolicy.DEFAULT, 3_600_000L, 1, restPort);
-            Configuration conf = MetricsJob.flinkConfiguration(config);
-            conf.setString("state.backend.type", job.stateBackend());
-            conf.setString("execution.checkpointing.incremental", Boolean.toString(job.stateBackend().equals("rocksdb")));
-            say("      state backend %s, checkpoints every %d ms, flush interval %d ms", job.stateBackend(),
-                    job.checkpointIntervalMs(), job.flushIntervalMs());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
-            MetricsJob.build(env, config);
-            long snapshotStart = System.nanoTime();
-            JobClient jobClient = env.executeAsync(MetricsJob.JOB_NAME);
-            long nextSay = System.nanoTime();
+            BenchReport.Ceiling ceiling = null;
+            RawDecodeReader.Result raw = null;
+            List<BackendRun> backends = new ArrayList<>();
+            RestoreMeasurement.Result restore = null;
+            CeleryReplay.Run cold = null;
+            CeleryReplay.Run warm = null;
+            if (profile.isRestore()) {
+                String backend = job.stateBackends().get(0);
+                say("[%d/%d] Restore: run in a child JVM (%s) snapshots %,d rows, SIGKILL after a checkpoint, same command again...",
+                        phase++, phases, backend, dataset.totalRows());
+                restore = RestoreMeasurement.measure(db, target, profile.organizations(), seed, backend, job, stateDir, progress);
+            } else if (profile.isScale()) {
+                say("[%d/%d] Scale: the job on RocksDB until verify says exact...", phase++, phases);
+                backends.add(backend(target, StateBackendDefaults.ROCKSDB, stateDir, jvm, false));
+            } else {
+                say("[%d/%d] Source ceiling: the Flink CDC source alone (job's settings) into a discarding sink...", phase++, phases);
+                List<String> tables = SourcePreflight.check(target, target, PUBLICATION).capturedTables();
+                try (SourceCeiling reader = new SourceCeiling(target, PUBLICATION, tables, 1, job.checkpointIntervalMs(job.stateBackends().get(0)), stateDir,
+                        progress)) {
+                    long live = Slots.liveSourceRows(target);
+                    double seconds = reader.snapshot(live);
+                    say("      snapshot: %,d rows in %.1f s = %,.0f rows/s", live, seconds, live / seconds);
+                    reader.stopAfterCheckpoint();
+                    RawDecodeReader.dropSlot(target);
+                    RawDecodeReader.createSlot(target);
+                    long piled = pile(target, profile.catchupChanges(), seed + 1, null);
+                    SourceCeiling.Drain drain = reader.drain(piled);
+                    say("      streaming: %,d piled-up changes drained in %.2f s = %,.0f changes/s (first after %.2f s)",
+                            drain.changes(), drain.seconds(), drain.perSecond(), drain.firstChangeSeconds());
+                    ceiling = new BenchReport.Ceiling(live, seconds, drain);
+                    raw = RawDecodeReader.read(db, PUBLICATION, piled, 5_000);
+                    RawDecodeReader.dropSlot(target);
+                    say("      raw pgoutput decoding of the same changes: %,d in %.2f s = %,.0f changes/s", raw.changes(), raw.seconds(),
+                            raw.perSecond());
+                }
+                for (String backend : job.stateBackends()) {
+                    say("[%d/%d] The job on %s: snapshot, streaming, catch-up...", phase++, phases, backend);
+                    backends.add(backend(target, backend, stateDir, jvm, true));
+                }
+                say("[%d/%d] Celery task replay (one run cold, one warm)...", phase++, phases);
+                CeleryReplay celery = new CeleryReplay(target);
+                celery.createShadowTables();
+                cold = celery.run();
+                warm = celery.run();
+                say("      %d active organisations, %d statements (%d reads), %.2f s cold, %.2f s warm", warm.activeOrganizations(),
+                        warm.statements(), warm.reads(), cold.seconds(), warm.seconds());
+            }
+            say("Done in %.1f min.", (System.nanoTime() - benchStart) / 6e10);
+            return new BenchReport(profile, job, loadStart, JvmAndState.loadAverage(), dataset.rowsPerTable(), dataset.seconds(),
+                    dataset.totalRows(), ceiling, backends, cold, warm, raw, restore, JvmAndState.peakRssMb(),
+                    Runtime.getRuntime().maxMemory() / 1048576.0);
+        } finally {
+            deleteRecursively(stateDir);
+        }
+    }
+
+    /** The job on one state backend, from an empty rollup table and a fresh state dir. */
+    private BackendRun backend(DatabaseTarget target, String backend, Path benchDir, JvmAndState jvm, boolean streamAndCatchUp)
+            throws Exception {
+        String slot = SLOT + "_" + backend;
+        Path stateDir = benchDir.resolve("job-" + backend);
+        RollupReset.clearAll(target);
+        SnapshotJudge judge = new SnapshotJudge(target);
+        long liveRows = Slots.liveSourceRows(target);
+        say("      %,d live source rows, %,d expected rollup rows; checkpoints every %d ms, flush interval %d ms", liveRows,
+                judge.expectedRows(), job.checkpointIntervalMs(backend), job.flushIntervalMs());
+        jvm.resetPeakHeap();
+        long writesAtStart = JvmAndState.rollupRowsWritten(target);
+        jdk.jfr.Recording recording = jfr.start(backend + "-snapshot");
+        JobUnderTest running = JobUnderTest.start(target, slot, stateDir, job, backend);
+        try {
+            long nextSay = running.startedNanos + 10_000_000_000L;
             while (!judge.totalsMatch()) {
-                if (System.nanoTime() > snapshotStart + SNAPSHOT_TIMEOUT_MS * 1_000_000) {
+                if (System.nanoTime() > running.startedNanos + SNAPSHOT_TIMEOUT_MS * 1_000_000) {
                     throw new IllegalStateException("the snapshot's rollups were not exact after " + SNAPSHOT_TIMEOUT_MS / 60_000 + " min");
                 }
-                if (jobClient.getJobStatus().get().isGloballyTerminalState()) {
-                    throw new IllegalStateException("the job stopped during the snapshot: " + jobClient.getJobStatus().get());
+                if (running.stopped()) {
+                    throw new IllegalStateException("the job stopped during the snapshot: " + running.client.getJobStatus().get());
                 }
                 if (System.nanoTime() > nextSay) {
-                    say("      %.0f s...", (System.nanoTime() - snapshotStart) / 1e9);
+                    say("      %.0f s: %,d of %,d rollup rows; heap peak %.0f MB, RSS peak %.0f MB",
+                            (System.nanoTime() - running.startedNanos) / 1e9, judge.actualRows(), judge.expectedRows(),
+                            jvm.peakHeapMb(), JvmAndState.peakRssMb());
                     nextSay += 10_000_000_000L;
                 }
                 Thread.sleep(200);
             }
-            double snapshotSeconds = (System.nanoTime() - snapshotStart) / 1e9;
-            long statsReady = System.currentTimeMillis() + STATS_SETTLE_MS;
+            double snapshotSeconds = (System.nanoTime() - running.startedNanos) / 1e9;
+            JfrPhases.stop(recording);
+            long exactAt = System.currentTimeMillis();
             VerifyReport snapshotCheck = SnapshotJudge.verify(target);
-            say("      %,d source rows in %.1f s = %,.0f rows/s; verify: %s", dataset.totalRows(), snapshotSeconds,
-                    dataset.totalRows() / snapshotSeconds, snapshotCheck.isEqual() ? "exact" : "DIFFERENCES");
+            say("      snapshot: %,d rows in %.1f s = %,.0f rows/s; verify: %s", liveRows, snapshotSeconds, liveRows / snapshotSeconds,
+                    snapshotCheck.isEqual() ? "exact" : "DIFFERENCES");
             if (!snapshotCheck.isEqual()) {
                 say("%s", snapshotCheck.summary(5));
             }
+            Checkpoints.Completed checkpoint = Checkpoints.awaitTriggeredAfter(running.restPort, running.id(), exactAt, 10 * 60_000);
+            long stateBytes = checkpoint == null ? -1 : checkpoint.stateSize();
+            long checkpointed = checkpoint == null ? -1 : checkpoint.checkpointedSize();
+            say("      first checkpoint after the snapshot: %.1f MB of state (%.1f MB written), %.0f bytes per live source row",
+                    stateBytes / 1048576.0, checkpointed / 1048576.0, (double) stateBytes / liveRows);
 
-            say("[3/6] Streaming at increasing rates (%d s each) with freshness probes...", profile.stepSeconds());
-            RawDecodeReader.dropSlot(target);
-            RawDecodeReader.createSlot(target);
-            Thread.sleep(Math.max(0, statsReady - System.currentTimeMillis()));
-            long rollupWritesBefore = JvmAndState.rollupRowsWritten(target);
-            say("      (the snapshot wrote %,d rollup rows for %,d expected)", rollupWritesBefore, judge.expectedRows());
-            List<StepResult> steps;
-            long streamChanges;
-            try (ChangeWorkload workload = new ChangeWorkload(target, profile.organizations(), seed);
-                    FreshnessProbe probe = new FreshnessProbe(target, profile.organizations())) {
-                steps = new RateSteps(workload, probe, target, SLOT, progress).run(profile.rates(), profile.stepSeconds());
-                streamChanges = workload.changes();
-            }
+            List<StepResult> steps = List.of();
+            long streamChanges = 0;
+            long rollupWrites = 0;
+            long rollupWritesBefore = 0;
             boolean streamExact = false;
-            for (int attempt = 0; attempt < 5 && !streamExact; attempt++) {
-                Thread.sleep(2_000);
-                streamExact = SnapshotJudge.verify(target).isEqual();
-            }
-            say("      rollups exact after streaming: %s", streamExact);
+            long catchupChanges = 0;
+            double catchupSeconds = Double.NaN;
+            boolean catchupExact = false;
+            Checkpoints.Summary checkpoints;
+            if (streamAndCatchUp) {
+                say("      streaming at increasing rates (%d s each) with freshness probes...", profile.stepSeconds());
+                Thread.sleep(Math.max(0, exactAt + STATS_SETTLE_MS - System.currentTimeMillis()));
+                rollupWritesBefore = JvmAndState.rollupRowsWritten(target);
+                say("      (the snapshot wrote %,d rollup rows for %,d expected)", rollupWritesBefore - writesAtStart, judge.expectedRows());
+                try (ChangeWorkload workload = new ChangeWorkload(target, profile.organizations(), seed);
+                        FreshnessProbe probe = new FreshnessProbe(target, profile.organizations())) {
+                    steps = new RateSteps(workload, probe, target, slot, progress).run(profile.rates(), profile.stepSeconds());
+                    streamChanges = workload.changes();
+                }
+                streamExact = awaitExact(target);
+                say("      rollups exact after streaming: %s", streamExact);
+                checkpoints = Checkpoints.summary(running.restPort, running.id());
+                rollupWrites = JvmAndState.rollupRowsWritten(target) - rollupWritesBefore;
 
-            say("[4/6] State, heap, rows written...");
-            long stateBytes = JvmAndState.checkpointStateBytes(restPort, jobClient.getJobID().toString());
+                say("      catch-up: stopping the job after a checkpoint (state kept), piling up %,d changes...", profile.catchupChanges());
+                running.stopAfterCheckpoint(target, slot);
+                try (FreshnessProbe probe = new FreshnessProbe(target, profile.organizations())) {
+                    catchupChanges = pile(target, profile.catchupChanges(), seed + 2, probe);
+                    recording = jfr.start(backend + "-catchup");
+                    running = JobUnderTest.start(target, slot, stateDir, job, backend);
+                    if (!running.resumed) {
+                        throw new IllegalStateException("the job did not find its checkpoint under " + stateDir);
+                    }
+                    long restarted = running.startedNanos;
+                    long next = restarted + 10_000_000_000L;
+                    while (!probe.awaitVisible(1, 500)) {
+                        if (running.stopped()) {
+                            throw new IllegalStateException("the job stopped during the catch-up: " + running.client.getJobStatus().get());
+                        }
+                        if (System.nanoTime() > restarted + SNAPSHOT_TIMEOUT_MS * 1_000_000) {
+                            throw new IllegalStateException("the catch-up did not finish within " + SNAPSHOT_TIMEOUT_MS / 60_000 + " min");
+                        }
+                        if (System.nanoTime() > next) {
+                            say("      %.0f s after the restart...", (System.nanoTime() - restarted) / 1e9);
+                            next += 10_000_000_000L;
+                        }
+                    }
+                    catchupSeconds = (probe.visibleAt(0) - restarted) / 1e9;
+                    JfrPhases.stop(recording);
+                }
+                catchupExact = awaitExact(target);
+                say("      catch-up: %,d changes in %.1f s from the restart = %,.0f changes/s; exact after: %s", catchupChanges,
+                        catchupSeconds, catchupChanges / catchupSeconds, catchupExact);
+            } else {
+                checkpoints = Checkpoints.summary(running.restPort, running.id());
+            }
             double heapPeak = jvm.peakHeapMb();
-            jobClient.cancel().get();
+            running.cancel(target, slot);
             double heapAfterGc = jvm.heapAfterGcMb();
-            Thread.sleep(1_000); // the writers' connections closed: their statistics are flushed
-            long rollupWrites = JvmAndState.rollupRowsWritten(target) - rollupWritesBefore;
-            say("      state %.1f MB, heap peak %.0f MB (after GC %.0f MB), %,d rollup rows written for %,d changes",
-                    stateBytes / 1048576.0, heapPeak, heapAfterGc, rollupWrites, streamChanges);
-
-            say("[5/6] Celery task replay (one run cold, one warm)...");
-            CeleryReplay celery = new CeleryReplay(target);
-            celery.createShadowTables();
-            CeleryReplay.Run cold = celery.run();
-            CeleryReplay.Run warm = celery.run();
-            say("      %d active organisations, %d statements (%d reads), %.2f s cold, %.2f s warm", warm.activeOrganizations(),
-                    warm.statements(), warm.reads(), cold.seconds(), warm.seconds());
-
-            say("[6/6] Raw pgoutput decoding of the streamed changes...");
-            RawDecodeReader.Result raw = RawDecodeReader.read(db, PUBLICATION, streamChanges, 5_000);
-            RawDecodeReader.dropSlot(target);
-            say("      %,d changes in %.2f s = %,.0f changes/s", raw.changes(), raw.seconds(), raw.perSecond());
-            if (raw.changes() != streamChanges) {
-                say("      note: %,d changes were written, %,d decoded", streamChanges, raw.changes());
-            }
-            say("Done in %.1f min.", (System.nanoTime() - benchStart) / 6e10);
-            return new BenchReport(profile, loadStart, JvmAndState.loadAverage(), dataset.rowsPerTable(), dataset.seconds(),
-                    dataset.totalRows(), snapshotSeconds, snapshotCheck.isEqual(), rollupWritesBefore, steps, streamExact, streamChanges,
-                    rollupWrites, heapPeak, heapAfterGc, stateBytes, cold, warm, raw);
+            say("      checkpoints: %d completed, %d failed, duration p50 %.0f ms, p99 %.0f ms, max %.0f ms; heap peak %.0f MB,"
+                            + " after GC %.0f MB; RSS peak %.0f MB", checkpoints.completed(), checkpoints.failed(), checkpoints.p50Ms(),
+                    checkpoints.p99Ms(), checkpoints.maxMs(), heapPeak, heapAfterGc, JvmAndState.peakRssMb());
+            long snapshotWrites = rollupWritesBefore > 0 ? rollupWritesBefore - writesAtStart : -1;
+            return new BackendRun(backend, job.checkpointIntervalMs(backend), liveRows, snapshotSeconds, snapshotCheck.isEqual(), snapshotWrites, stateBytes, checkpointed, steps,
+                    streamExact, streamChanges, rollupWrites, heapPeak, heapAfterGc, checkpoints, catchupChanges, catchupSeconds,
+                    catchupExact);
         } finally {
-            deleteRecursively(stateDir);
+            JfrPhases.stop(recording);
+            if (!running.stopped()) {
+                running.client.cancel().get();
+            }
+            Slots.dropWhenInactive(target, slot, 60_000);
+        }
+    }
+
+    /** Up to five verifications two seconds apart; whether one was exact. */
+    private static boolean awaitExact(DatabaseTarget target) throws Exception {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Thread.sleep(2_000);
+            if (SnapshotJudge.verify(target).isEqual()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Writes {@code changes} workload changes as fast as PostgreSQL takes them, then (with a probe)
+     * one probe row in a last transaction of its own; returns the row changes written.
+     */
+    private long pile(DatabaseTarget target, long changes, long workloadSeed, FreshnessProbe probe) throws Exception {
+        long started = System.nanoTime();
+        try (ChangeWorkload workload = new ChangeWorkload(target, profile.organizations(), workloadSeed)) {
+            long next = started + 10_000_000_000L;
+            while (workload.changes() < changes) {
+                workload.transaction((int) Math.min(PILE_TRANSACTION, changes - workload.changes()), false, () -> {});
+                if (System.nanoTime() > next) {
+                    say("      %,d of %,d changes written", workload.changes(), changes);
+                    next += 10_000_000_000L;
+                }
+            }
+            long written = workload.changes();
+            if (probe != null) {
+                workload.transaction(0, true, probe::committing);
+            }
+            say("      %,d changes written in %.1f s", written, (System.nanoTime() - started) / 1e9);
+            return written;
         }
     }
 
@@ -176,7 +320,7 @@ public final class BenchRunner {
         progress.accept(String.format(Locale.ROOT, format, args));
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -16,7 +16,8 @@ import java.util.Arrays;
  * probe interval and tells this probe the time right before that commit. A poller thread reads
  * the probe organisation's {@code llm_calls} count in {@code event_metrics_hourly} every
  * {@value #POLL_MS} ms on its own connection; when the count reaches n, probes 1..n are visible,
- * and each gets the time of that poll. So a freshness is over-estimated by at most one poll
+ * and each gets the time of that poll. The count is taken relative to the count when the probe
+ * was created, so probe rows of earlier phases do not count. So a freshness is over-estimated by at most one poll
  * interval plus one query, never under-estimated.
  */
 final class FreshnessProbe implements AutoCloseable {
@@ -27,6 +28,7 @@ final class FreshnessProbe implements AutoCloseable {
     private final Thread poller;
     private long[] committed = new long[1024];
     private long[] visible = new long[1024];
+    private final long baseline;
     private int registered;
     private int seen;
     private volatile boolean stopping;
@@ -40,6 +42,10 @@ final class FreshnessProbe implements AutoCloseable {
         poll.setLong(1, BenchIds.probeOrganization(organizations));
         // Probe rows are timestamped "now": every one is at or after the current hour.
         poll.setTimestamp(2, Timestamp.from(Instant.now().truncatedTo(ChronoUnit.HOURS)));
+        try (ResultSet rs = poll.executeQuery()) {
+            rs.next();
+            this.baseline = rs.getLong(1); // probe rows of earlier phases (or an earlier state backend) already counted
+        }
         this.poller = new Thread(this::pollLoop, "bench-freshness-poller");
         poller.setDaemon(true);
         poller.start();
@@ -77,6 +83,11 @@ final class FreshnessProbe implements AutoCloseable {
         return seen() >= upTo;
     }
 
+    /** When probe {@code i} was first seen visible (ns, System.nanoTime); 0 while it is not. */
+    synchronized long visibleAt(int i) {
+        return i < seen ? visible[i] : 0;
+    }
+
     /** The commit times (ns, System.nanoTime) of probes {@code [from, to)}. */
     synchronized long[] commitTimes(int from, int to) {
         return Arrays.copyOfRange(committed, from, to);
@@ -98,7 +109,7 @@ final class FreshnessProbe implements AutoCloseable {
                 long count;
                 try (ResultSet rs = poll.executeQuery()) {
                     rs.next();
-                    count = rs.getLong(1);
+                    count = rs.getLong(1) - baseline;
                 }
                 long now = System.nanoTime();
                 synchronized (this) {

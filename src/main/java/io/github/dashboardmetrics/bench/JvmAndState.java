@@ -1,33 +1,24 @@
 package io.github.dashboardmetrics.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Resource readings: the bench JVM's heap (the job runs in it, on a local mini cluster), sampled
- * every second for its peak; the size of the job's latest completed checkpoint (its state) from
- * the Flink REST API; rows written to the rollup tables from PostgreSQL's table statistics; and
- * the load average.
+ * every second for its peak; the peak resident set size of the process; rows written to the
+ * rollup tables from PostgreSQL's table statistics; and the load average.
  */
 final class JvmAndState implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "bench-heap-sampler");
@@ -51,20 +42,6 @@ final class JvmAndState implements AutoCloseable {
         return memory.getHeapMemoryUsage().getUsed() / 1048576.0;
     }
 
-    /** Bytes of the latest completed checkpoint of the job, or -1 when there is none or the API does not answer. */
-    static long checkpointStateBytes(int restPort, String jobId) {
-        try {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + restPort + "/jobs/" + jobId + "/checkpoints"))
-                    .timeout(Duration.ofSeconds(5)).build();
-            JsonNode body = JSON.readTree(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
-            JsonNode completed = body.path("latest").path("completed");
-            return completed.isMissingNode() || completed.isNull() ? -1 : completed.path("state_size").asLong(-1);
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
     /** Rows inserted, updated and deleted in the three rollup tables so far (PostgreSQL's statistics). */
     static long rollupRowsWritten(DatabaseTarget rollup) throws SQLException {
         try (Connection c = rollup.connect()) {
@@ -76,6 +53,30 @@ final class JvmAndState implements AutoCloseable {
                 return rs.getLong(1);
             }
         }
+    }
+
+    /** Peak resident set size of this JVM so far (VmHWM: heap, RocksDB's native memory, everything), MB; NaN off Linux. */
+    static double peakRssMb() {
+        return procStatusMb(Path.of("/proc/self/status"), "VmHWM:");
+    }
+
+    /** A "VmXXX:   1234 kB" line of a /proc/PID/status file, in MB; NaN when it cannot be read. */
+    static double procStatusMb(Path status, String field) {
+        try {
+            for (String line : Files.readAllLines(status, StandardCharsets.US_ASCII)) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]) / 1024.0;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux, or the process is gone
+        }
+        return Double.NaN;
+    }
+
+    /** Resets the peak heap reading (one state backend after another in the same JVM). */
+    void resetPeakHeap() {
+        peakHeapBytes = 0;
     }
 
     /** The 1-, 5- and 15-minute load averages from /proc/loadavg (what uptime prints), or the JVM's 1-minute one. */

@@ -48,6 +48,21 @@ final class SnapshotJudge {
         return expected.values().stream().mapToLong(Totals::rows).sum();
     }
 
+    /** Rows in the three rollup tables now (progress of a snapshot: the target is {@link #expectedRows()}). */
+    long actualRows() throws SQLException {
+        long rows = 0;
+        try (Connection c = target.connect()) {
+            for (Granularity g : Granularity.values()) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM \"" + target.schema() + "\"." + g.table());
+                        ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    rows += rs.getLong(1);
+                }
+            }
+        }
+        return rows;
+    }
+
     /** Whether row count and summed metric_count of every table match the recomputation. */
     boolean totalsMatch() throws SQLException {
         try (Connection c = target.connect()) {

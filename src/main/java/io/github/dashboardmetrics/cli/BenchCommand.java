@@ -15,17 +15,24 @@ import picocli.CommandLine.Option;
  * touches none; never part of the test suite.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark the job on an embedded PostgreSQL of its own (no database needed):",
-                "snapshot backfill rate, freshness and highest sustained rate of a streamed",
-                "Unstract-like workload, the cost of one run of Unstract's Celery task on the",
-                "same data, and how fast PostgreSQL itself decodes the same changes (pgoutput).",
-                "Prints progress and a table; --out also writes the results as JSON.",
-                "--profile quick takes about 5 minutes on 2 cores, full 30-60 minutes."})
+        description = {"Benchmark the job on an embedded PostgreSQL of its own (no database needed), on one dataset:",
+                "the Flink CDC source alone (the job's settings, a discarding sink) as the ceiling for snapshot and",
+                "catch-up; then for each state backend the job's snapshot until exact, its checkpointed state per",
+                "source row, freshness and highest sustained rate of a streamed Unstract-like workload, and the",
+                "catch-up of changes piled up while it was stopped; the Celery task on the same data; PostgreSQL's",
+                "own pgoutput decoding. Prints progress and a table; --out also writes the results as JSON.",
+                "Its length depends on the job's speed: --profile quick took 66 minutes on 2 busy cores with the",
+                "state layout before issue 11 (both backends; the heap restore alone 19 minutes); full takes longer;",
+                "scale (10M rows, RocksDB, snapshot only) and restore (2M rows, run killed and restarted) are opt-in."})
 public class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full",
-            description = "quick: 20 organisations, 3 months, 500,000 rows, rates 250..32,000 changes/s for 20 s each;"
-                    + " full: 200 organisations, 12 months, 3,000,000 rows, rates 250..64,000 for 60 s each."
+    @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full|scale|restore",
+            description = "quick: 20 organisations, 3 months, 500,000 rows, rates 250..32,000 changes/s for 20 s each, 100,000"
+                    + " changes piled up; full: 200 organisations, 12 months, 3,000,000 rows, rates 250..64,000 for 60 s each,"
+                    + " 200,000 piled up; scale: 500 organisations, 12 months, 10,000,000 rows, the job on RocksDB until exact"
+                    + " (snapshot time, peak RSS, state size; run it with -Xmx2g, the default of bin/dashboard-metrics);"
+                    + " restore: 100 organisations, 2,000,000 rows, `run` in a child JVM killed with SIGKILL after a checkpoint and"
+                    + " started again: seconds until it reads changes (first backend of --state-backend)."
                     + " Default: ${DEFAULT-VALUE}.")
     String profile;
 
@@ -48,17 +55,28 @@ public class BenchCommand implements Callable<Integer> {
     @Option(names = "--step-seconds", paramLabel = "S", description = "Seconds each rate is held (overrides the profile).")
     Integer stepSeconds;
 
+    @Option(names = "--catchup-changes", paramLabel = "N",
+            description = "Changes piled up while the source ceiling and the job are stopped, then drained (overrides the profile).")
+    Long catchupChanges;
+
     @Option(names = "--flush-interval-ms", defaultValue = "500", paramLabel = "MS",
             description = "The job's flush interval, as run --flush-interval-ms. Default: ${DEFAULT-VALUE}.")
     long flushIntervalMs;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "30000", paramLabel = "MS",
-            description = "The job's checkpoint interval (flink-conf/config.yaml's). Default: ${DEFAULT-VALUE}.")
-    long checkpointIntervalMs;
+    @Option(names = "--checkpoint-interval-ms", paramLabel = "MS",
+            description = "The job's checkpoint interval (the ceiling's too). Default: as run, 500 with rocksdb, 5000 with hashmap.")
+    Long checkpointIntervalMs;
 
-    @Option(names = "--state-backend", defaultValue = "hashmap", paramLabel = "hashmap|rocksdb",
-            description = "The job's state backend: hashmap (heap, as local runs) or rocksdb (incremental, as flink-conf/config.yaml). Default: ${DEFAULT-VALUE}.")
-    String stateBackend;
+    @Option(names = "--state-backend", defaultValue = "rocksdb,hashmap", split = ",", paramLabel = "rocksdb,hashmap",
+            description = "The job's state backends, measured one after the other on the same data, reported side by side"
+                    + " (JSON keys suffixed _rocksdb / _hashmap; the unsuffixed keys are the first one's). rocksdb: incremental"
+                    + " checkpoints, as run and flink-conf/config.yaml; hashmap: heap, full checkpoints. Default: ${DEFAULT-VALUE}.")
+    List<String> stateBackends;
+
+    @Option(names = "--jfr", paramLabel = "DIR",
+            description = "Also record each backend's snapshot and catch-up with the JDK Flight Recorder (the job runs in this JVM):"
+                    + " DIR/<backend>-snapshot.jfr, DIR/<backend>-catchup.jfr.")
+    Path jfrDir;
 
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of the dataset and workload. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -81,12 +99,15 @@ public class BenchCommand implements Callable<Integer> {
         if (stepSeconds != null) {
             p = p.withStepSeconds(stepSeconds);
         }
+        if (catchupChanges != null) {
+            p = p.withCatchupChanges(catchupChanges);
+        }
         jobSettings();
         return p;
     }
 
     BenchRunner.JobSettings jobSettings() {
-        return new BenchRunner.JobSettings(flushIntervalMs, checkpointIntervalMs, stateBackend);
+        return new BenchRunner.JobSettings(flushIntervalMs, checkpointIntervalMs, stateBackends);
     }
 
     @Override
@@ -94,8 +115,8 @@ public class BenchCommand implements Callable<Integer> {
         BenchProfile p = effectiveProfile();
         System.out.println("Benchmark profile " + p.name() + ": " + p.organizations() + " organisations, " + p.historyMonths()
                 + " months, ~" + p.rows() + " rows, rates " + Arrays.toString(p.rates().toArray()) + " changes/s, "
-                + p.stepSeconds() + " s each");
-        BenchReport report = new BenchRunner(p, seed, jobSettings(), System.out::println).run();
+                + p.stepSeconds() + " s each; " + p.catchupChanges() + " changes piled up; state backends " + jobSettings().stateBackends());
+        BenchReport report = new BenchRunner(p, seed, jobSettings(), System.out::println, jfrDir).run();
         System.out.print(report.table());
         if (out != null) {
             report.writeJson(out);

@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.cli;
 
 import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.RollupReset;
@@ -57,9 +58,17 @@ public class RunCommand implements Callable<Integer> {
             description = "How often changed buckets are written. Default: ${DEFAULT-VALUE}.")
     long flushIntervalMs;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "5000", paramLabel = "MS",
-            description = "Checkpoint interval. Default: ${DEFAULT-VALUE}.")
-    long checkpointIntervalMs;
+    @Option(names = "--checkpoint-interval-ms", paramLabel = "MS",
+            description = "Checkpoint interval of a local run (on a cluster its configuration decides). "
+                    + "Default: 500 with rocksdb, 5000 with hashmap (each heap checkpoint is a full copy of the state).")
+    Long checkpointIntervalMs;
+
+    @Option(names = "--state-backend", defaultValue = "rocksdb", paramLabel = "rocksdb|hashmap",
+            description = "State backend of a local run: rocksdb (on local disk, incremental checkpoints, as "
+                    + "flink-conf/config.yaml) or hashmap (on the heap, full checkpoints: only for small state). "
+                    + "Switch backends through a savepoint (--from-savepoint): an incremental RocksDB checkpoint "
+                    + "does not restore on hashmap. Default: ${DEFAULT-VALUE}.")
+    String stateBackend;
 
     @Option(names = "--hourly-retention-days", defaultValue = "30", paramLabel = "DAYS",
             description = "Hourly buckets kept and written (0 = unlimited). Default: ${DEFAULT-VALUE}.")
@@ -98,10 +107,11 @@ public class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig config = config();
         ResetRollups reset = ResetRollups.parse(resetRollups);
+        String backend = StateBackendDefaults.parse(stateBackend);
         if (!(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
             return runOnCluster(config, reset);
         }
-        Configuration conf = MetricsJob.flinkConfiguration(config);
+        Configuration conf = MetricsJob.flinkConfiguration(config, backend);
         boolean prometheus = operations.configurePrometheus(conf);
         boolean resuming = MetricsJob.resumes(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
@@ -112,6 +122,7 @@ public class RunCommand implements Callable<Integer> {
         System.out.println(resuming
                 ? "Resuming from " + conf.getString("execution.savepoint.path", "")
                 : "Starting fresh (" + startup + ")");
+        System.out.println("State backend: " + backend + ", checkpoints every " + config.checkpointIntervalMs() + " ms under " + stateDir);
         if (webPort != 0) {
             System.out.println("Flink web UI: http://localhost:" + webPort);
         }
@@ -161,7 +172,8 @@ public class RunCommand implements Callable<Integer> {
 
     JobConfig config() {
         return kafka.applyTo(new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
-                flushIntervalMs, checkpointIntervalMs,
+                flushIntervalMs, checkpointIntervalMs != null ? checkpointIntervalMs
+                        : StateBackendDefaults.defaultCheckpointIntervalMs(stateBackend),
                 new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays),
                 retentionCleanupIntervalMin * 60_000L, parallelism, webPort));
     }

@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.rollup.RestoreRecheck;
 import io.github.dashboardmetrics.rollup.RollupRow;
@@ -35,9 +36,17 @@ public final class MetricsJob {
 
     private MetricsJob() {}
 
-    /** Flink settings of a local run: checkpoints under the state dir, restarts, the web UI, and resuming. */
+    /** Flink settings of a local run on the default state backend (RocksDB, see {@link StateBackendDefaults}). */
     public static Configuration flinkConfiguration(JobConfig config) {
-        Configuration conf = new Configuration();
+        return flinkConfiguration(config, StateBackendDefaults.ROCKSDB);
+    }
+
+    /**
+     * Flink settings of a local run: the state backend ({@code rocksdb} or {@code hashmap}) and its
+     * tuning, checkpoints under the state dir, restarts, the web UI, and resuming.
+     */
+    public static Configuration flinkConfiguration(JobConfig config, String stateBackend) {
+        Configuration conf = StateBackendDefaults.local(stateBackend);
         Path checkpoints = config.stateDir().toAbsolutePath().resolve("checkpoints");
         Path savepoints = config.stateDir().toAbsolutePath().resolve("savepoints");
         conf.setString("execution.checkpointing.interval", config.checkpointIntervalMs() + " ms");
@@ -76,6 +85,8 @@ public final class MetricsJob {
         Configuration conf = new Configuration();
         // Every state and record type has a Flink serializer: a Kryo fallback is a bug, not a default.
         conf.setString("pipeline.generic-types", "false");
+        // Fixed by the first checkpoint; why 128: StateBackendDefaults.
+        conf.setString("pipeline.max-parallelism", StateBackendDefaults.SHARED.get("pipeline.max-parallelism"));
         return conf;
     }
 

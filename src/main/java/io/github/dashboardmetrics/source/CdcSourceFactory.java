@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Properties;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 
 /**
  * The Flink CDC PostgreSQL source (incremental snapshot, then the WAL through pgoutput) over one
@@ -28,6 +29,15 @@ public final class CdcSourceFactory {
             List<String> tables) implements java.io.Serializable {}
 
     public static PostgresSourceBuilder.PostgresIncrementalSource<ChangeMessage> create(Settings s) {
+        return create(s, new CdcChangeMessages());
+    }
+
+    /**
+     * The same source (same tables, Debezium properties and startup) with another deserializer:
+     * the benchmark measures the connector's own ceiling through it.
+     */
+    public static <T> PostgresSourceBuilder.PostgresIncrementalSource<T> create(Settings s,
+            DebeziumDeserializationSchema<T> deserializer) {
         DatabaseTarget.requireIdentifier(s.slot(), "slot name");
         DatabaseTarget.requireIdentifier(s.publication(), "publication name");
         Properties debezium = new Properties();
@@ -58,7 +68,7 @@ public final class CdcSourceFactory {
                 startup = StartupOptions.initial();
         }
         String schema = s.source().schema();
-        return PostgresSourceBuilder.PostgresIncrementalSource.<ChangeMessage>builder()
+        return PostgresSourceBuilder.PostgresIncrementalSource.<T>builder()
                 .hostname(s.source().host())
                 .port(s.source().port())
                 .database(s.source().database())
@@ -76,7 +86,7 @@ public final class CdcSourceFactory {
                 // what it already applied and ends on each row's last change (RowPositions).
                 .skipSnapshotBackfill(true)
                 .debeziumProperties(debezium)
-                .deserializer(new CdcChangeMessages())
+                .deserializer(deserializer)
                 .build();
     }
 }

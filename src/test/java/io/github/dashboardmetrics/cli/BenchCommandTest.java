@@ -26,16 +26,29 @@ class BenchCommandTest {
         assertThat(p.rows()).isEqualTo(20_000);
         assertThat(p.rates()).containsExactly(100, 200);
         assertThat(p.stepSeconds()).isEqualTo(7);
+        assertThat(parse("--catchup-changes", "5000").effectiveProfile().catchupChanges()).isEqualTo(5_000);
+    }
+
+    @Test
+    void bothStateBackendsByDefaultAtRunsCheckpointInterval() {
+        assertThat(parse().jobSettings().stateBackends()).containsExactly("rocksdb", "hashmap");
+        assertThat(parse("--state-backend", "hashmap").jobSettings().stateBackends()).containsExactly("hashmap");
+        assertThat(parse().jobSettings().checkpointIntervalMs("rocksdb")).as("as run").isEqualTo(500);
+        assertThat(parse().jobSettings().checkpointIntervalMs("hashmap")).as("as run").isEqualTo(5_000);
+        assertThat(parse("--checkpoint-interval-ms", "1000").jobSettings().checkpointIntervalMs("hashmap")).isEqualTo(1_000);
+        assertThat(parse("--profile", "scale").effectiveProfile().rows()).isEqualTo(10_000_000);
+        assertThat(parse("--profile", "restore").effectiveProfile().rows()).isEqualTo(2_000_000);
     }
 
     @Test
     void badOptionsAreRejected() {
-        assertThatThrownBy(() -> parse("--profile", "medium").effectiveProfile()).hasMessageContaining("quick or full");
+        assertThatThrownBy(() -> parse("--profile", "medium").effectiveProfile()).hasMessageContaining("quick, full, scale or restore");
         assertThatThrownBy(() -> parse("--rates", "500,250").effectiveProfile()).hasMessageContaining("increase");
         assertThatThrownBy(() -> parse("--organizations", "0").effectiveProfile()).hasMessageContaining("--organizations");
         assertThatThrownBy(() -> parse("--step-seconds", "1").effectiveProfile()).hasMessageContaining("--step-seconds");
         assertThatThrownBy(() -> parse("--flush-interval-ms", "0").effectiveProfile()).hasMessageContaining("--flush-interval-ms");
         assertThatThrownBy(() -> parse("--state-backend", "memory").effectiveProfile()).hasMessageContaining("rocksdb or hashmap");
+        assertThatThrownBy(() -> parse("--catchup-changes", "10").effectiveProfile()).hasMessageContaining("--catchup-changes");
         assertThatThrownBy(() -> parse("--checkpoint-interval-ms", "10").effectiveProfile())
                 .hasMessageContaining("--checkpoint-interval-ms");
     }

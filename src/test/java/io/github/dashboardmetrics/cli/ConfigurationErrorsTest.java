@@ -129,6 +129,14 @@ class ConfigurationErrorsTest {
     }
 
     @Test
+    void stateBackendAndCheckpointIntervalAreValidated() {
+        run(database(db.jdbcUrl(), "postgres", "--state-backend", "memory"))
+                .failsWith("--state-backend must be rocksdb or hashmap, got: memory");
+        run(database(db.jdbcUrl(), "postgres", "--checkpoint-interval-ms", "50"))
+                .failsWith("--checkpoint-interval-ms must be >= 100");
+    }
+
+    @Test
     void identifiersAreValidated() {
         run(database(db.jdbcUrl(), "postgres", "--slot", "x; DROP TABLE usage")).failsWith("--slot must be a plain SQL identifier");
         run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract\"--")).failsWith("schema must be a plain SQL identifier");

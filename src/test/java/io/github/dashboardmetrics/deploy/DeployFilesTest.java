@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.dashboardmetrics.cli.Main;
 import io.github.dashboardmetrics.cli.RunCommand;
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import java.lang.reflect.Field;
@@ -102,6 +103,23 @@ class DeployFilesTest {
                 assertThat(lines.get(i - 1)).as("comment above %s", line).startsWith("#");
             }
         }
+    }
+
+    /** One source of truth: what a local run sets for its state backend is what the cluster file sets. */
+    @Test
+    void localStateSettingsAgreeWithFlinkConfYaml() throws Exception {
+        Map<String, String> yaml = GlobalConfiguration.loadConfiguration(Path.of("flink-conf").toString()).toMap();
+        assertThat(StateBackendDefaults.SHARED).isNotEmpty();
+        StateBackendDefaults.SHARED.forEach((key, value) -> assertThat(yaml).as("flink-conf/config.yaml sets %s as local runs do", key)
+                .containsEntry(key, value));
+        Map<String, String> local = StateBackendDefaults.local("rocksdb").toMap();
+        assertThat(local).containsAllEntriesOf(StateBackendDefaults.SHARED)
+                .containsEntry("taskmanager.memory.managed.size", StateBackendDefaults.LOCAL_MANAGED_MEMORY);
+        assertFlinkOptions(local);
+        Map<String, String> heap = StateBackendDefaults.local("hashmap").toMap();
+        assertThat(heap).containsEntry("state.backend.type", "hashmap")
+                .containsEntry("pipeline.max-parallelism", yaml.get("pipeline.max-parallelism"));
+        assertFlinkOptions(heap);
     }
 
     @Test
