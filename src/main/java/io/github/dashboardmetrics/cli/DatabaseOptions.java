@@ -76,9 +76,19 @@ public class DatabaseOptions {
     /** The timeouts every connection of this command gets: the options, else the command's defaults. */
     DatabaseTarget.Timeouts timeouts() {
         return new DatabaseTarget.Timeouts(
-                connectTimeoutSeconds != null ? connectTimeoutSeconds : commandTimeouts.connectSeconds(),
-                statementTimeoutSeconds != null ? statementTimeoutSeconds : commandTimeouts.statementSeconds(),
-                lockTimeoutSeconds != null ? lockTimeoutSeconds : commandTimeouts.lockSeconds());
+                seconds("--db-connect-timeout-s", connectTimeoutSeconds, commandTimeouts.connectSeconds()),
+                seconds("--db-statement-timeout-s", statementTimeoutSeconds, commandTimeouts.statementSeconds()),
+                seconds("--db-lock-timeout-s", lockTimeoutSeconds, commandTimeouts.lockSeconds()));
+    }
+
+    private static int seconds(String option, Integer given, int otherwise) {
+        if (given == null) {
+            return otherwise;
+        }
+        if (given < 0) {
+            throw new IllegalArgumentException(option + " must be >= 0 (0: no limit), got: " + given);
+        }
+        return given;
     }
 
     /** The source database; the password comes from the environment or a file only. */
