@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * fail the job: retrying would fail the same way, and so would every restore from a checkpoint,
  * forever. When a {@link Refusals} is given, the batch is rolled back and written again in one
  * transaction in which the offending rows are isolated by bisection under savepoints (a failing
- * range is rolled back to its savepoint and split in two, down to single rows); each refused row
+ * range is rolled back to its savepoint and split in two, down to single rows; deferred
+ * constraints are made immediate for it, so that they fail on their row); each refused row
  * becomes a dead letter ({@link DeadLetterTable}, same database) inserted in that same
  * transaction, and the rest of the batch, in its order, is committed with them. Without a
  * {@link Refusals} (the dead-letter writer itself) such an error fails the job like any other.
@@ -175,6 +176,12 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
                     what, describe(e));
         }
         try {
+            // Deferred constraints (Django makes its foreign keys DEFERRABLE INITIALLY DEFERRED) would
+            // only fail at the commit, for the whole transaction: checked per statement here, they
+            // can be isolated like any other refusal.
+            try (java.sql.Statement st = connection.createStatement()) {
+                st.execute("SET CONSTRAINTS ALL IMMEDIATE");
+            }
             List<Refused<T>> refused = new ArrayList<>();
             isolate(rows, 0, rows.size(), refused);
             if (!refused.isEmpty()) {
