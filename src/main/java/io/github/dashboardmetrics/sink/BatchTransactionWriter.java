@@ -168,41 +168,39 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
             connection.commit();
             return List.of();
         } catch (SQLException e) {
-            rollbackQuietly();
             if (refusals == null || !SqlErrors.refusesRow(e)) {
+                // No rollback: the caller closes the connection, which ends the transaction; a
+                // rollback on a server that stopped answering would wait out another socket timeout.
                 throw e;
             }
+            rollbackQuietly();
             LOG.info("Writing {} rows to {} failed on a row the database refuses ({}); isolating it", rows.size(),
                     what, describe(e));
         }
-        try {
-            // Deferred constraints (Django makes its foreign keys DEFERRABLE INITIALLY DEFERRED) would
-            // only fail at the commit, for the whole transaction: checked per statement here, they
-            // can be isolated like any other refusal.
-            try (java.sql.Statement st = connection.createStatement()) {
-                st.execute("SET CONSTRAINTS ALL IMMEDIATE");
-            }
-            List<Refused<T>> refused = new ArrayList<>();
-            isolate(rows, 0, rows.size(), refused);
-            if (!refused.isEmpty()) {
-                PreparedStatement insert = statement(DeadLetterTable.insertStatement(target.schema()));
-                long now = System.currentTimeMillis();
-                for (Refused<T> r : refused) {
-                    DeadLetterTable.bind(insert, refusals.deadLetter(r.row(), r.error(), now));
-                    insert.addBatch();
-                }
-                try {
-                    insert.executeBatch();
-                } finally {
-                    insert.clearBatch();
-                }
-            }
-            connection.commit();
-            return refused;
-        } catch (SQLException e) {
-            rollbackQuietly();
-            throw e;
+        // On an error, the caller closes the connection, which rolls the transaction back.
+        // Deferred constraints (Django makes its foreign keys DEFERRABLE INITIALLY DEFERRED) would
+        // only fail at the commit, for the whole transaction: checked per statement here, they
+        // can be isolated like any other refusal.
+        try (java.sql.Statement st = connection.createStatement()) {
+            st.execute("SET CONSTRAINTS ALL IMMEDIATE");
         }
+        List<Refused<T>> refused = new ArrayList<>();
+        isolate(rows, 0, rows.size(), refused);
+        if (!refused.isEmpty()) {
+            PreparedStatement insert = statement(DeadLetterTable.insertStatement(target.schema()));
+            long now = System.currentTimeMillis();
+            for (Refused<T> r : refused) {
+                DeadLetterTable.bind(insert, refusals.deadLetter(r.row(), r.error(), now));
+                insert.addBatch();
+            }
+            try {
+                insert.executeBatch();
+            } finally {
+                insert.clearBatch();
+            }
+        }
+        connection.commit();
+        return refused;
     }
 
     /**
@@ -220,11 +218,11 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
             connection.releaseSavepoint(savepoint);
             return;
         } catch (SQLException e) {
+            if (!SqlErrors.refusesRow(e)) {
+                throw e; // the connection is closed next: no rollback that could wait on a dead server
+            }
             connection.rollback(savepoint);
             connection.releaseSavepoint(savepoint);
-            if (!SqlErrors.refusesRow(e)) {
-                throw e;
-            }
             if (to - from == 1) {
                 refused.add(new Refused<>(rows.get(from), describe(e)));
                 return;

@@ -331,5 +331,7 @@ class DatabaseFaultsIT {
         System.out.printf("DatabaseFaultsIT: %s; writer retries logged: %d; job restarts: %d%n", fault, retries,
                 failures.size());
         failures.forEach(f -> System.out.println("  restart cause: " + f.lines().findFirst().orElse("")));
+        job.log().lines().filter(l -> l.contains("reconnecting and retrying") || l.contains("The database refused a row"))
+                .limit(8).forEach(l -> System.out.println("  job log: " + l));
     }
 }
