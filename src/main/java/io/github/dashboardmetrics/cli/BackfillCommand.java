@@ -67,6 +67,7 @@ public class BackfillCommand implements Callable<Integer> {
         if (from.isAfter(to)) {
             throw new IllegalArgumentException("--from " + from + " is after --to " + to);
         }
+        db.withDefaultTimeouts(io.github.dashboardmetrics.config.DatabaseTarget.Timeouts.LONG_STATEMENTS);
         VerifyScope scope = new VerifyScope(org, from, to, hourlyRetentionDays, dailyRetentionDays, 0, Instant.now());
         long started = System.nanoTime();
         System.out.println("Backfill of " + scope.describe() + (dryRun ? " (dry run)" : ""));

@@ -49,21 +49,63 @@ public class DatabaseOptions {
             description = "Schema of the event_metrics_* tables. Default: --db-schema.")
     String rollupDbSchema;
 
+    @Option(names = "--db-connect-timeout-s", paramLabel = "SECONDS",
+            description = "Longest wait to connect and log in to a database (0: no limit). Default: 10.")
+    Integer connectTimeoutSeconds;
+
+    @Option(names = "--db-statement-timeout-s", paramLabel = "SECONDS",
+            description = "statement_timeout of every database connection (0: no limit). A read blocks at most this"
+                    + " plus 5 s (socket timeout), so a server that stops answering is noticed after that."
+                    + " Default: 60 for run, 1800 for verify and backfill.")
+    Integer statementTimeoutSeconds;
+
+    @Option(names = "--db-lock-timeout-s", paramLabel = "SECONDS",
+            description = "lock_timeout of every database connection (0: no limit). Default: 30 for run, 60 for"
+                    + " verify and backfill.")
+    Integer lockTimeoutSeconds;
+
+    /** The timeouts of a command whose options leave them unset; see the options' descriptions. */
+    private DatabaseTarget.Timeouts commandTimeouts = DatabaseTarget.Timeouts.JOB;
+
+    /** Sets the defaults of the timeout options for this command (run's are {@link DatabaseTarget.Timeouts#JOB}). */
+    DatabaseOptions withDefaultTimeouts(DatabaseTarget.Timeouts defaults) {
+        this.commandTimeouts = defaults;
+        return this;
+    }
+
+    /** The timeouts every connection of this command gets: the options, else the command's defaults. */
+    DatabaseTarget.Timeouts timeouts() {
+        return new DatabaseTarget.Timeouts(
+                seconds("--db-connect-timeout-s", connectTimeoutSeconds, commandTimeouts.connectSeconds()),
+                seconds("--db-statement-timeout-s", statementTimeoutSeconds, commandTimeouts.statementSeconds()),
+                seconds("--db-lock-timeout-s", lockTimeoutSeconds, commandTimeouts.lockSeconds()));
+    }
+
+    private static int seconds(String option, Integer given, int otherwise) {
+        if (given == null) {
+            return otherwise;
+        }
+        if (given < 0) {
+            throw new IllegalArgumentException(option + " must be >= 0 (0: no limit), got: " + given);
+        }
+        return given;
+    }
+
     /** The source database; the password comes from the environment or a file only. */
     public DatabaseTarget source() {
-        return new DatabaseTarget(dbUrl, dbUser, sourcePassword(), dbSchema);
+        return new DatabaseTarget(dbUrl, dbUser, sourcePassword(), dbSchema, timeouts());
     }
 
     /** Where the rollup tables live: the source database unless another one is named. */
     public DatabaseTarget rollup() {
         String schema = rollupDbSchema != null ? rollupDbSchema : dbSchema;
         if (rollupDbUrl == null) {
-            return new DatabaseTarget(dbUrl, dbUser, sourcePassword(), schema);
+            return new DatabaseTarget(dbUrl, dbUser, sourcePassword(), schema, timeouts());
         }
         String password = Passwords.read(System.getenv(), ROLLUP_PASSWORD_ENV, rollupDbPasswordFile,
                 "--rollup-db-password-file");
         return new DatabaseTarget(rollupDbUrl, rollupDbUser != null ? rollupDbUser : dbUser,
-                password != null ? password : sourcePassword(), schema);
+                password != null ? password : sourcePassword(), schema, timeouts());
     }
 
     private String sourcePassword() {

@@ -35,7 +35,8 @@ public class PromoteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DatabaseTarget database = new DatabaseTarget(dbUrl, dbUser,
-                DatabaseOptions.password(System.getenv(), DatabaseOptions.PASSWORD_ENV, dbPasswordFile, dbUser), toSchema);
+                DatabaseOptions.password(System.getenv(), DatabaseOptions.PASSWORD_ENV, dbPasswordFile, dbUser), toSchema,
+                DatabaseTarget.Timeouts.LONG_STATEMENTS); // renames wait for ACCESS EXCLUSIVE locks: bounded
         RollupPromotion.Promoted p = RollupPromotion.promote(database, fromSchema, toSchema);
         System.out.println("Promoted " + fromSchema + " to " + toSchema + " in one transaction: " + p.removed()
                 + " rows replaced by " + p.copied() + ".");

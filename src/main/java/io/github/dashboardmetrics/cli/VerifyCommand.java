@@ -72,6 +72,7 @@ public class VerifyCommand implements Callable<Integer> {
         DatabaseTarget source;
         DatabaseTarget rollup;
         try {
+            db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
             source = db.source();
             rollup = db.rollup();
         } catch (IllegalArgumentException e) {

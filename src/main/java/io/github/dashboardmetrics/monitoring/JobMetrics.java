@@ -34,6 +34,8 @@ public final class JobMetrics {
     public static final String BATCHES_COMMITTED = "batches_committed";
     /** Batches retried after a transient database error. */
     public static final String WRITE_RETRIES = "write_retries";
+    /** Rollup rows the database refused (constraint, trigger, value out of range), dead-lettered instead. */
+    public static final String WRITES_DEAD_LETTERED = "writes_dead_lettered";
     /** Source commit time to rollup row committed, milliseconds (histogram). */
     public static final String FRESHNESS_MS = "freshness_ms";
     /** The same, for the newest committed row (gauge). */

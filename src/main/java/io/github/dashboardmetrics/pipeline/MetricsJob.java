@@ -97,6 +97,12 @@ public final class MetricsJob {
 
     /** The same, deleting Unstract's cached dashboard hours after each hourly commit ({@code null}: off). */
     public static void build(StreamExecutionEnvironment env, JobConfig config, CacheInvalidation cacheInvalidation) {
+        build(env, config, cacheInvalidation, RollupSinks.Writes.DEFAULT);
+    }
+
+    /** The same, with the writers' batch size, interval and retries ({@code run}'s --write-* options). */
+    public static void build(StreamExecutionEnvironment env, JobConfig config, CacheInvalidation cacheInvalidation,
+            RollupSinks.Writes writes) {
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             // The rollup emits its rows at checkpoint barriers: without checkpoints nothing is ever written.
             throw new IllegalArgumentException("checkpointing is off, and the job writes the rollup tables at"
@@ -116,9 +122,10 @@ public final class MetricsJob {
         DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
                 new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
         // The rollup already gathers changes for a flush interval; the writers only coalesce what
-        // it emits into transactions, so they wait at most 50 ms (not another half interval).
+        // it emits into transactions, so they wait briefly (50 ms by default, never a flush interval).
         RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), source.rollupBesideOrganization(),
-                1000, Math.min(50, config.flushIntervalMs()), 5, cacheInvalidation));
+                writes.batchSize(), Math.min(writes.intervalMs(), config.flushIntervalMs()), writes.maxRetries(),
+                cacheInvalidation));
         if (config.retentionCleanupIntervalMs() > 0) {
             env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
                     .returns(Void.class)

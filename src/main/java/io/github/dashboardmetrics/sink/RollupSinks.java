@@ -25,6 +25,28 @@ public final class RollupSinks {
         }
     }
 
+    /**
+     * How the writers batch and retry ({@code run}'s {@code --write-*} options): at most
+     * {@code batchSize} rows a transaction, a row waits at most {@code intervalMs} for its batch
+     * to fill, and a batch is retried {@code maxRetries} times after a transient error before the
+     * job fails over.
+     */
+    public record Writes(int batchSize, long intervalMs, int maxRetries) implements java.io.Serializable {
+        public static final Writes DEFAULT = new Writes(1_000, 50, 5);
+
+        public Writes {
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("--write-batch-size must be >= 1, got: " + batchSize);
+            }
+            if (intervalMs < 1) {
+                throw new IllegalArgumentException("--write-interval-ms must be >= 1, got: " + intervalMs);
+            }
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("--write-retries must be >= 0, got: " + maxRetries);
+            }
+        }
+    }
+
     public static void attach(DataStream<RollupRow> rows, Settings settings) {
         for (Granularity g : Granularity.values()) {
             RollupSink sink = new RollupSink(new RollupSink.Settings(settings.target(), g, settings.guardOrganization(),

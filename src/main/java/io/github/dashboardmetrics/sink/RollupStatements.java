@@ -41,6 +41,39 @@ public final class RollupStatements {
                 + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at";
     }
 
+    /**
+     * The dead letter of a row the database refused: its table as source table, its key as
+     * position (so an operator finds the bucket), the row as JSON payload and the error as reason.
+     */
+    public static io.github.dashboardmetrics.source.DeadLetter refused(RollupRow row, String error, long detectedAtMs) {
+        String bucket = row.granularity.bucketParameter(row.bucketStart).toString();
+        String key = "organization_id=" + row.orgId + " " + row.granularity.bucketColumn() + "=" + bucket
+                + " metric_name=" + row.metricName;
+        String payload = "{\"organization_id\":" + row.orgId + ",\"" + row.granularity.bucketColumn() + "\":\""
+                + bucket + "\",\"metric_name\":" + jsonString(row.metricName) + ",\"metric_type\":"
+                + jsonString(row.metricType) + ",\"metric_value\":" + row.value + ",\"metric_count\":" + row.count
+                + ",\"delete\":" + row.isDelete() + "}";
+        return new io.github.dashboardmetrics.source.DeadLetter(payload, "the database refused the write: " + error,
+                io.github.dashboardmetrics.source.DeadLetter.NOT_WRITTEN, row.granularity.table(), key, detectedAtMs);
+    }
+
+    private static String jsonString(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            if (ch == '"' || ch == '\\') {
+                b.append('\\').append(ch);
+            } else if (ch < 0x20) {
+                b.append(String.format("\\u%04x", (int) ch));
+            } else {
+                b.append(ch);
+            }
+        }
+        return b.append('"').toString();
+    }
+
     /** Binds a row to the statement of {@link #upsertOrDelete}. */
     public static void bind(PreparedStatement ps, RollupRow row, boolean guardOrganization) throws SQLException {
         Object bucket = row.granularity.bucketParameter(row.bucketStart);

@@ -22,6 +22,10 @@ import org.apache.flink.metrics.MetricGroup;
  * (when invalidation is on, for the hourly table): deleting them before the commit would let a
  * dashboard request cache the old values again in between.
  *
+ * <p>A row the database refuses for good (a constraint or trigger, a value out of range) goes to
+ * the dead-letter table with the error, in the batch's transaction, and is counted in
+ * {@code writes_dead_lettered}; the rest of the batch is written and the job goes on.
+ *
  * <p>Order: one writer per rollup key (the rollup operator's subtask, chained), batches are
  * written one after the other, and within a batch a key appears once; so the writes of a key
  * reach the table in the order the rollup emitted them.
@@ -43,9 +47,11 @@ final class RollupWriter implements SinkWriter<RollupRow> {
         this.metrics = new WriterMetrics(metricGroup, tableName);
         boolean guard = settings.guardOrganization();
         this.table = new BatchTransactionWriter<>(settings.target(), tableName,
-                RollupStatements.upsertOrDelete(settings.target().schema(), settings.granularity(), guard),
-                (statement, row) -> RollupStatements.bind(statement, row, guard),
-                settings.maxRetries(), "dashboard-metrics " + tableName + "/" + subtask, metrics.writeRetries());
+                BatchTransactionWriter.RowStatements.single(
+                        RollupStatements.upsertOrDelete(settings.target().schema(), settings.granularity(), guard),
+                        (statement, row) -> RollupStatements.bind(statement, row, guard)),
+                RollupStatements::refused, settings.maxRetries(), "dashboard-metrics " + tableName + "/" + subtask,
+                metrics.writeRetries(), metrics.writesDeadLettered());
         CacheInvalidation cache = settings.cacheInvalidation();
         if (cache != null) {
             MetricGroup group = JobMetrics.ofRollupTable(metricGroup, tableName);
@@ -86,7 +92,12 @@ final class RollupWriter implements SinkWriter<RollupRow> {
             return;
         }
         List<RollupRow> rows = batch.drain();
-        table.write(rows);
+        List<BatchTransactionWriter.Refused<RollupRow>> refused = table.write(rows);
+        if (!refused.isEmpty()) {
+            java.util.Set<RollupRow> notWritten = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            refused.forEach(r -> notWritten.add(r.row()));
+            rows = rows.stream().filter(r -> !notWritten.contains(r)).toList();
+        }
         metrics.committed(rows, System.currentTimeMillis());
         if (invalidator != null) {
             invalidator.invalidate(cacheKeys.staleAfter(rows));

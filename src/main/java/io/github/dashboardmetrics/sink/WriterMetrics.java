@@ -23,6 +23,7 @@ final class WriterMetrics {
     private final Counter rowsDeleted;
     private final Counter batchesCommitted;
     private final Counter writeRetries;
+    private final Counter writesDeadLettered;
     private final Histogram freshness;
     /** Read by the metric reporter's thread. */
     private volatile long lastFreshnessMs;
@@ -33,12 +34,17 @@ final class WriterMetrics {
         rowsDeleted = group.counter(JobMetrics.ROWS_DELETED);
         batchesCommitted = group.counter(JobMetrics.BATCHES_COMMITTED);
         writeRetries = group.counter(JobMetrics.WRITE_RETRIES);
+        writesDeadLettered = group.counter(JobMetrics.WRITES_DEAD_LETTERED);
         freshness = group.histogram(JobMetrics.FRESHNESS_MS, new DescriptiveStatisticsHistogram(FRESHNESS_WINDOW));
         group.gauge(JobMetrics.LAST_FRESHNESS_MS, (Gauge<Long>) () -> lastFreshnessMs);
     }
 
     Counter writeRetries() {
         return writeRetries;
+    }
+
+    Counter writesDeadLettered() {
+        return writesDeadLettered;
     }
 
     /** Records a committed batch; rows without a source commit time (0) count but have no freshness. */

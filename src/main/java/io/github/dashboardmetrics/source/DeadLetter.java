@@ -9,11 +9,13 @@ public class DeadLetter {
     public static final String DROPPED = "dropped";
     /** The event named a row whose new image is invalid: the row's earlier image was retracted. */
     public static final String ROW_RETRACTED = "row retracted";
+    /** A rollup row the database refused to store (a constraint, a trigger, a value out of range): not written. */
+    public static final String NOT_WRITTEN = "not written";
 
     /** The message exactly as the source delivered it. */
     public String payload;
     public String reason;
-    /** {@link #DROPPED} or {@link #ROW_RETRACTED}. */
+    /** {@link #DROPPED}, {@link #ROW_RETRACTED} or {@link #NOT_WRITTEN}. */
     public String action;
     /** The source table the event names, or null when unreadable. */
     public String sourceTable;

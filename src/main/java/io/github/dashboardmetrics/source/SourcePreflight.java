@@ -16,8 +16,11 @@ import java.util.TreeSet;
 /**
  * Checks the databases before the job starts, so bad configuration fails fast with one clear
  * message instead of a job that restarts forever: connectivity, wal_level, the REPLICATION
- * privilege, the captured and rollup tables, and the publication (created or completed when
- * missing, with the missing privilege named when that is not allowed).
+ * privilege, the captured and rollup tables and their replica identity, the publication (created
+ * or completed when missing, with the missing privilege named when that is not allowed; one that
+ * exists must publish inserts, updates, deletes and truncates), and the replication slot (free,
+ * and not past {@code max_slot_wal_keep_size}). Every connection has the target's lock and
+ * statement timeouts, so a table locked by a migration fails the check instead of hanging it.
  */
 public final class SourcePreflight {
     /** What the checks found, for the job to use. */
@@ -36,10 +39,11 @@ public final class SourcePreflight {
                     "set wal_level = logical in postgresql.conf and restart PostgreSQL");
             requireReplicationPrivilege(c, source.user());
             captured = capturedTables(c, source.schema());
+            requireReplicaIdentity(c, source.schema(), captured);
             ensurePublication(c, source.schema(), publication, captured);
         } catch (SQLException e) {
             throw new PreflightException("cannot use source database " + source.jdbcUrl() + " as " + source.user()
-                    + ": " + e.getMessage(), e);
+                    + ": " + e.getMessage() + waitHint(e, source), e);
         }
         return new Result(captured, checkRollupTables(rollup));
     }
@@ -61,7 +65,7 @@ public final class SourcePreflight {
         DatabaseTarget.requireIdentifier(slot, "slot name");
         long deadline = System.nanoTime() + grace.toNanos();
         try (Connection c = source.connect(); PreparedStatement ps = c.prepareStatement(
-                "SELECT plugin, database, active, active_pid FROM pg_replication_slots WHERE slot_name = ?")) {
+                "SELECT plugin, database, active, active_pid, wal_status FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             while (true) {
                 try (ResultSet rs = ps.executeQuery()) {
@@ -73,6 +77,7 @@ public final class SourcePreflight {
                                 + rs.getString("plugin") + ", database " + rs.getString("database")
                                 + "); give this job its own --slot");
                     }
+                    requireWalKept(slot, rs.getString("wal_status"));
                     if (!rs.getBoolean("active")) {
                         return;
                     }
@@ -86,11 +91,68 @@ public final class SourcePreflight {
             }
         } catch (SQLException e) {
             throw new PreflightException("cannot check replication slot " + slot + " in " + source.jdbcUrl() + ": "
-                    + e.getMessage(), e);
+                    + e.getMessage() + waitHint(e, source), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PreflightException("interrupted while checking replication slot " + slot, e);
         }
+    }
+
+    /**
+     * The slot still has the WAL it needs ({@code wal_status} of PostgreSQL 13+): {@code lost} means
+     * changes are gone for good, {@code unreserved} that they go at the next checkpoint
+     * ({@code max_slot_wal_keep_size} exceeded). Streaming from it would miss changes silently (or
+     * fail in a restart loop once they are removed).
+     */
+    private static void requireWalKept(String slot, String walStatus) {
+        if ("lost".equals(walStatus)) {
+            throw new PreflightException("replication slot " + slot + " has lost WAL it needs (wal_status lost, "
+                    + "max_slot_wal_keep_size exceeded): changes are missing and the rollups cannot be kept exact;"
+                    + " drop it (SELECT pg_drop_replication_slot('" + slot + "')) and start the job fresh (a new"
+                    + " --state-dir, --startup initial) to take a new snapshot");
+        }
+        if ("unreserved".equals(walStatus)) {
+            throw new PreflightException("replication slot " + slot + " is about to lose WAL it needs (wal_status"
+                    + " unreserved: older than max_slot_wal_keep_size allows, removed at the next checkpoint): raise"
+                    + " max_slot_wal_keep_size (or set it to -1) and reload PostgreSQL, then start the job again; if"
+                    + " the WAL is lost meanwhile, drop the slot and start fresh");
+        }
+    }
+
+    /**
+     * Every captured table identifies its rows in the change stream: REPLICA IDENTITY NOTHING (or
+     * DEFAULT without a primary key) sends updates and deletes without the old row's key, and
+     * PostgreSQL refuses Unstract's updates and deletes of such a table once it is published.
+     */
+    private static void requireReplicaIdentity(Connection c, String schema, List<String> captured) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT cl.relname, cl.relreplident FROM pg_class cl"
+                + " JOIN pg_namespace n ON n.oid = cl.relnamespace"
+                + " WHERE n.nspname = ? AND cl.relname = ANY (?) AND (cl.relreplident = 'n' OR (cl.relreplident = 'd'"
+                + " AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = cl.oid AND i.indisprimary)))"
+                + " ORDER BY 1")) {
+            ps.setString(1, schema);
+            ps.setArray(2, c.createArrayOf("text", captured.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    String table = schema + "." + rs.getString(1);
+                    throw new PreflightException("captured table " + table + ("n".equals(rs.getString(2))
+                            ? " has REPLICA IDENTITY NOTHING" : " has no primary key for its REPLICA IDENTITY DEFAULT")
+                            + ": its updates and deletes carry no key in the change stream; run ALTER TABLE " + table
+                            + " REPLICA IDENTITY DEFAULT (with its primary key) or REPLICA IDENTITY FULL");
+                }
+            }
+        }
+    }
+
+    /** For a statement that gave up waiting (lock_timeout, statement_timeout): what to do about it. */
+    private static String waitHint(SQLException e, DatabaseTarget target) {
+        String state = e.getSQLState();
+        if ("55P03".equals(state) || "57014".equals(state)) {
+            return " (another session holds a lock on a table the preflight needs, a migration perhaps; lock_timeout "
+                    + target.timeouts().lockSeconds() + " s, statement_timeout " + target.timeouts().statementSeconds()
+                    + " s: start the job again when it is done, or raise --db-lock-timeout-s)";
+        }
+        return "";
     }
 
     /**
@@ -114,7 +176,7 @@ public final class SourcePreflight {
             return tables.contains("organization");
         } catch (SQLException e) {
             throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user()
-                    + ": " + e.getMessage(), e);
+                    + ": " + e.getMessage() + waitHint(e, rollup), e);
         }
     }
 
@@ -232,6 +294,35 @@ public final class SourcePreflight {
         return names;
     }
 
+    /**
+     * A publication that exists already publishes every kind of change: one without deletes or
+     * truncates (publish = 'insert, update', a common choice elsewhere) would leave rows in the
+     * rollups that are gone from the source, silently.
+     */
+    private static void requirePublishedOperations(Connection c, String publication) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubinsert, pubupdate, pubdelete, pubtruncate"
+                + " FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return;
+                }
+                List<String> missing = new ArrayList<>();
+                for (String op : List.of("insert", "update", "delete", "truncate")) {
+                    if (!rs.getBoolean("pub" + op)) {
+                        missing.add(op);
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    throw new PreflightException("publication " + publication + " does not publish "
+                            + String.join(", ", missing) + ": the rollups would miss those changes; run ALTER"
+                            + " PUBLICATION \"" + publication + "\" SET (publish = 'insert, update, delete, truncate')"
+                            + " (or give this job its own --publication)");
+                }
+            }
+        }
+    }
+
     /** Creates the publication, or adds the captured tables it lacks. */
     private static void ensurePublication(Connection c, String schema, String publication, List<String> captured)
             throws SQLException {
@@ -244,6 +335,7 @@ public final class SourcePreflight {
             }
         }
         if (exists) {
+            requirePublishedOperations(c, publication);
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT tablename FROM pg_publication_tables WHERE pubname = ? AND schemaname = ?")) {
                 ps.setString(1, publication);
@@ -270,6 +362,9 @@ public final class SourcePreflight {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState()) || "57014".equals(e.getSQLState())) {
+                throw e; // waited too long for a table's lock: not a privilege problem
+            }
             throw new PreflightException("publication " + publication + " is missing or incomplete and this role cannot "
                     + (exists ? "alter" : "create") + " it (" + e.getMessage().split("\n", 2)[0] + "). It needs the "
                     + "CREATE privilege on the database and ownership of the tables; or have an administrator run: "

@@ -37,6 +37,11 @@ class ConfigurationErrorsTest {
             st.execute("CREATE ROLE no_replication LOGIN");
             st.execute("CREATE SCHEMA empty");
         }
+        db.createUnstractSchema("no_identity", false);
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE no_identity.usage REPLICA IDENTITY NOTHING");
+            st.execute("CREATE PUBLICATION no_deletes FOR TABLE unstract.usage WITH (publish = 'insert, update')");
+        }
         walReplica = EmbeddedPostgres.builder().setServerConfig("wal_level", "replica").start();
     }
 
@@ -115,6 +120,27 @@ class ConfigurationErrorsTest {
     @Test
     void missingTables() {
         run(database(db.jdbcUrl(), "postgres", "--db-schema", "empty")).failsWith("source tables missing in schema empty");
+    }
+
+    @Test
+    void publicationWithoutDeletesAndTruncates() {
+        run(database(db.jdbcUrl(), "postgres", "--publication", "no_deletes"))
+                .failsWith("publication no_deletes does not publish delete, truncate: the rollups would miss those"
+                        + " changes; run ALTER PUBLICATION \"no_deletes\" SET (publish = 'insert, update, delete, truncate')");
+    }
+
+    @Test
+    void capturedTableWithReplicaIdentityNothing() {
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "no_identity", "--publication", "no_identity"))
+                .failsWith("captured table no_identity.usage has REPLICA IDENTITY NOTHING");
+    }
+
+    @Test
+    void negativeTimeoutsBatchSizesAndRetries() {
+        run(database(db.jdbcUrl(), "postgres", "--db-lock-timeout-s", "-1"))
+                .failsWith("--db-lock-timeout-s must be >= 0 (0: no limit), got: -1");
+        run(database(db.jdbcUrl(), "postgres", "--write-batch-size", "0")).failsWith("--write-batch-size must be >= 1, got: 0");
+        run(database(db.jdbcUrl(), "postgres", "--write-retries", "-2")).failsWith("--write-retries must be >= 0, got: -2");
     }
 
     @Test

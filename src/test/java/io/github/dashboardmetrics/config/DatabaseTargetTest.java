@@ -18,4 +18,17 @@ class DatabaseTargetTest {
         assertThatThrownBy(() -> new DatabaseTarget("jdbc:postgresql://db/u", "m", "", "x\"; DROP"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plain SQL identifier");
     }
+
+    @Test
+    void theSocketTimeoutIsTheStatementTimeoutPlusAMarginAndTimeoutsSurviveASchemaChange() {
+        DatabaseTarget.Timeouts t = new DatabaseTarget.Timeouts(3, 10, 2);
+        assertThat(t.socketSeconds()).isEqualTo(15);
+        assertThat(new DatabaseTarget.Timeouts(3, 0, 2).socketSeconds()).as("unbounded statements: no socket timeout")
+                .isZero();
+        DatabaseTarget target = new DatabaseTarget("jdbc:postgresql://db/u", "m", "", "unstract", t);
+        assertThat(target.withSchema("other").timeouts()).isEqualTo(t);
+        assertThat(new DatabaseTarget("jdbc:postgresql://db/u", "m", "", "unstract").timeouts())
+                .isEqualTo(DatabaseTarget.Timeouts.CONNECT_ONLY);
+        assertThatThrownBy(() -> new DatabaseTarget.Timeouts(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -51,6 +51,12 @@ class RollupWriterTest {
                 + "allowed_token_limit, restrict_llm_adapter_creation, restrict_connector_creation) VALUES "
                 + "(1, 'one', 'One', 'org_one', now(), now(), -1, false, false), "
                 + "(2, 'two', 'Two', 'org_two', now(), now(), -1, false, false)");
+        try (Connection c = target.connect()) {
+            DeadLetterTable.ensure(c, SCHEMA);
+        }
+        // The writing top-level transaction of each row (xmin is a savepoint's subtransaction).
+        sql("ALTER TABLE event_metrics_hourly ADD COLUMN written_by bigint DEFAULT txid_current()");
+        sql("ALTER TABLE " + DeadLetterTable.TABLE + " ADD COLUMN written_by bigint DEFAULT txid_current()");
         redis = RedisServer.start(redisDir);
     }
 
@@ -67,6 +73,7 @@ class RollupWriterTest {
     @BeforeEach
     void empty() throws Exception {
         sql("DELETE FROM event_metrics_hourly");
+        sql("DELETE FROM " + DeadLetterTable.TABLE);
         redis.command("FLUSHALL");
     }
 
@@ -207,12 +214,67 @@ class RollupWriterTest {
     }
 
     @Test
-    void failsAtOnceOnAnErrorThatARetryCannotFix() throws Exception {
+    void aRowTheDatabaseRefusesGoesToTheDeadLetterTableInTheBatchsTransactionAndTheRestIsWritten() throws Exception {
         try (WriterHarness writer = new WriterHarness(settings(1_000, 3_600_000L))) {
-            writer.write(hourly(1, "m".repeat(65), HOUR, 1, 1)); // metric_name is varchar(64)
-            assertThatThrownBy(writer::checkpoint).hasStackTraceContaining("writing 1 rows to event_metrics_hourly failed")
-                    .hasStackTraceContaining("22001");
+            writer.write(hourly(1, "llm_calls", HOUR, 1, 1), hourly(1, "m".repeat(65), HOUR, 1, 1), // varchar(64)
+                    hourly(2, "llm_calls", HOUR, 2, 2));
+            writer.checkpoint(); // does not throw: the job goes on
+            assertThat(valueOf(1, "llm_calls")).isEqualTo("1x1");
+            assertThat(valueOf(2, "llm_calls")).isEqualTo("2x2");
+            assertThat(one("SELECT source_table || ' | ' || action || ' | ' || source_position FROM "
+                    + DeadLetterTable.TABLE)).isEqualTo("event_metrics_hourly | not written | organization_id=1 timestamp="
+                            + "2026-01-05T07:00Z metric_name=" + "m".repeat(65));
+            assertThat(one("SELECT reason FROM " + DeadLetterTable.TABLE)).startsWith("the database refused the write: ")
+                    .contains("[SQLState 22001]");
+            assertThat(sqlLong("SELECT count(DISTINCT written_by) FROM (SELECT written_by FROM event_metrics_hourly"
+                    + " UNION ALL SELECT written_by FROM " + DeadLetterTable.TABLE + ") t"))
+                    .as("rows and dead letter: one transaction")
+                    .isEqualTo(1);
+            assertThat(writer.metrics.count(HOURLY, JobMetrics.WRITES_DEAD_LETTERED)).isEqualTo(1);
+            assertThat(writer.metrics.count(HOURLY, JobMetrics.ROWS_UPSERTED)).isEqualTo(2);
             assertThat(writer.metrics.count(HOURLY, JobMetrics.WRITE_RETRIES)).isZero();
+
+            writer.write(hourly(1, "llm_calls", HOUR, 3, 3)); // and the next batch is written as usual
+            writer.checkpoint();
+            assertThat(valueOf(1, "llm_calls")).isEqualTo("3x3");
+        }
+    }
+
+    @Test
+    void failsAtOnceOnAnErrorThatIsNeitherTransientNorARefusedRow() throws Exception {
+        sql("CREATE FUNCTION refuse_privilege() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " RAISE EXCEPTION 'no privilege' USING ERRCODE = 'insufficient_privilege'; END $$");
+        sql("CREATE TRIGGER refuse_privilege BEFORE INSERT ON event_metrics_hourly FOR EACH ROW"
+                + " EXECUTE FUNCTION refuse_privilege()");
+        try (WriterHarness writer = new WriterHarness(settings(1_000, 3_600_000L))) {
+            writer.write(hourly(1, "llm_calls", HOUR, 1, 1));
+            assertThatThrownBy(writer::checkpoint).hasStackTraceContaining("writing 1 rows to event_metrics_hourly failed")
+                    .hasStackTraceContaining("42501");
+            assertThat(writer.metrics.count(HOURLY, JobMetrics.WRITE_RETRIES)).isZero();
+            assertThat(writer.metrics.count(HOURLY, JobMetrics.WRITES_DEAD_LETTERED)).isZero();
+        } finally {
+            sql("DROP TRIGGER refuse_privilege ON event_metrics_hourly");
+        }
+        assertThat(sqlLong("SELECT count(*) FROM " + DeadLetterTable.TABLE)).isZero();
+    }
+
+    @Test
+    void retriesAStatementThatHitItsStatementTimeout() throws Exception {
+        // The first statement sleeps past the timeout (a sequence is not rolled back), the retry does not.
+        sql("CREATE SEQUENCE slow_once");
+        sql("CREATE FUNCTION slow_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF nextval('slow_once') = 1 THEN PERFORM pg_sleep(5); END IF; RETURN NEW; END $$");
+        sql("CREATE TRIGGER slow_once BEFORE INSERT ON event_metrics_hourly FOR EACH ROW EXECUTE FUNCTION slow_once()");
+        RollupSink.Settings oneSecond = new RollupSink.Settings(target.withTimeouts(new DatabaseTarget.Timeouts(5, 1, 1)),
+                Granularity.HOURLY, true, 1_000, 3_600_000L, 2, null);
+        try (WriterHarness writer = new WriterHarness(oneSecond)) {
+            writer.write(hourly(1, "llm_calls", HOUR, 4, 4));
+            writer.checkpoint();
+            assertThat(valueOf(1, "llm_calls")).isEqualTo("4x4");
+            assertThat(writer.metrics.count(HOURLY, JobMetrics.WRITE_RETRIES)).as("57014 is transient").isEqualTo(1);
+            assertThat(writer.metrics.count(HOURLY, JobMetrics.WRITES_DEAD_LETTERED)).isZero();
+        } finally {
+            sql("DROP TRIGGER slow_once ON event_metrics_hourly");
         }
     }
 

@@ -2,12 +2,14 @@ package io.github.dashboardmetrics.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +34,7 @@ class SourcePreflightTest {
             st.execute("GRANT SELECT ON ALL TABLES IN SCHEMA unstract TO replicator");
             st.execute("CREATE SCHEMA empty");
         }
+        db.createUnstractSchema("identity", false);
     }
 
     @AfterAll
@@ -124,6 +127,129 @@ class SourcePreflightTest {
         }
         assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "bad slot"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slot name");
+    }
+
+    @Test
+    void refusesAPublicationThatDoesNotPublishEveryKindOfChange() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE PUBLICATION pf_no_truncate FOR TABLE unstract.usage WITH (publish = 'insert, update, delete')");
+            st.execute("CREATE PUBLICATION pf_inserts FOR TABLE unstract.usage WITH (publish = 'insert, update')");
+        }
+        DatabaseTarget t = db.target("unstract");
+        assertThatThrownBy(() -> SourcePreflight.check(t, t, "pf_no_truncate"))
+                .isInstanceOf(PreflightException.class)
+                .hasMessageContaining("publication pf_no_truncate does not publish truncate:")
+                .hasMessageContaining("ALTER PUBLICATION \"pf_no_truncate\" SET (publish = 'insert, update, delete, truncate')");
+        assertThatThrownBy(() -> SourcePreflight.check(t, t, "pf_inserts"))
+                .isInstanceOf(PreflightException.class)
+                .hasMessageContaining("publication pf_inserts does not publish delete, truncate:");
+        assertThat(published("pf_inserts")).as("refused before it was completed").containsExactly("usage");
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER PUBLICATION pf_inserts SET (publish = 'insert, update, delete, truncate')");
+        }
+        assertThat(SourcePreflight.check(t, t, "pf_inserts").capturedTables()).hasSize(9);
+    }
+
+    @Test
+    void refusesACapturedTableWhoseChangesCarryNoKey() throws Exception {
+        DatabaseTarget t = db.target("identity");
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE identity.page_usage REPLICA IDENTITY NOTHING");
+        }
+        assertThatThrownBy(() -> SourcePreflight.check(t, t, "pf_identity"))
+                .isInstanceOf(PreflightException.class)
+                .hasMessageContaining("captured table identity.page_usage has REPLICA IDENTITY NOTHING")
+                .hasMessageContaining("ALTER TABLE identity.page_usage REPLICA IDENTITY DEFAULT");
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE identity.page_usage REPLICA IDENTITY DEFAULT");
+            st.execute("DO $$ BEGIN EXECUTE (SELECT format('ALTER TABLE identity.page_usage DROP CONSTRAINT %I', conname)"
+                    + " FROM pg_constraint WHERE conrelid = 'identity.page_usage'::regclass AND contype = 'p'); END $$");
+        }
+        assertThatThrownBy(() -> SourcePreflight.check(t, t, "pf_identity"))
+                .isInstanceOf(PreflightException.class)
+                .hasMessageContaining("identity.page_usage has no primary key for its REPLICA IDENTITY DEFAULT");
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE identity.page_usage REPLICA IDENTITY FULL");
+        }
+        assertThat(SourcePreflight.check(t, t, "pf_identity").capturedTables()).contains("page_usage");
+    }
+
+    @Test
+    void refusesASlotPastMaxSlotWalKeepSize() throws Exception {
+        try (EmbeddedDatabase own = EmbeddedDatabase.start()) {
+            DatabaseTarget t = new DatabaseTarget(own.jdbcUrl(), own.user(), own.password(), "public");
+            try (Connection c = own.connect(); Statement st = c.createStatement()) {
+                st.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'");
+                st.execute("SELECT pg_reload_conf()");
+                st.execute("SELECT pg_create_logical_replication_slot('pf_behind', 'pgoutput')");
+                st.execute("CREATE TABLE filler (x text)");
+                SourcePreflight.requireSlotAvailable(t, "pf_behind"); // reserved: fine
+                for (int i = 0; i < 3; i++) { // WAL beyond the 1 MB the slot may keep, not yet removed
+                    st.execute("INSERT INTO filler SELECT repeat('x', 100) FROM generate_series(1, 20000)");
+                    st.execute("SELECT pg_switch_wal()");
+                }
+                assertThat(walStatus(st, "pf_behind")).isEqualTo("unreserved");
+                assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_behind"))
+                        .isInstanceOf(PreflightException.class)
+                        .hasMessageContaining("replication slot pf_behind is about to lose WAL it needs (wal_status unreserved")
+                        .hasMessageContaining("raise max_slot_wal_keep_size");
+                st.execute("CHECKPOINT"); // removes the WAL past the limit
+                assertThat(walStatus(st, "pf_behind")).isEqualTo("lost");
+                assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_behind"))
+                        .isInstanceOf(PreflightException.class)
+                        .hasMessageContaining("replication slot pf_behind has lost WAL it needs (wal_status lost")
+                        .hasMessageContaining("SELECT pg_drop_replication_slot('pf_behind')");
+            }
+        }
+    }
+
+    private static String walStatus(Statement st, String slot) throws Exception {
+        try (ResultSet rs = st.executeQuery("SELECT wal_status FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void aTableLockedByAnotherSessionFailsThePreflightWithinItsLockTimeout() throws Exception {
+        DatabaseTarget t = db.target("unstract").withTimeouts(new DatabaseTarget.Timeouts(5, 10, 2));
+        try (Connection migration = db.connect(); Statement st = migration.createStatement()) {
+            migration.setAutoCommit(false);
+            st.execute("LOCK TABLE unstract.workflow_execution IN ACCESS EXCLUSIVE MODE"); // held until rollback
+            long started = System.nanoTime();
+            // Without a lock_timeout, creating the publication waits for the lock for as long as it is held.
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(
+                    () -> SourcePreflight.check(t, t, "pf_locked"))
+                    .isInstanceOf(PreflightException.class)
+                    .hasMessageContaining("lock timeout")
+                    .hasMessageContaining("another session holds a lock on a table the preflight needs"));
+            System.out.printf("preflight gave up on the locked table after %d ms%n",
+                    (System.nanoTime() - started) / 1_000_000);
+            migration.rollback();
+        }
+        assertThat(SourcePreflight.check(db.target("unstract"), db.target("unstract"), "pf_locked").capturedTables())
+                .hasSize(9);
+    }
+
+    @Test
+    void everyConnectionHasTheTargetsTimeouts() throws Exception {
+        DatabaseTarget t = db.target("unstract").withTimeouts(new DatabaseTarget.Timeouts(7, 42, 13));
+        try (Connection c = t.connect(); Statement st = c.createStatement()) {
+            assertThat(show(st, "statement_timeout")).isEqualTo("42s");
+            assertThat(show(st, "lock_timeout")).isEqualTo("13s");
+            assertThat(c.getNetworkTimeout()).as("socket timeout: statement timeout + 5 s").isEqualTo(47_000);
+        }
+        try (Connection c = db.target("unstract").connect(); Statement st = c.createStatement()) {
+            assertThat(show(st, "statement_timeout")).as("unbounded unless configured").isEqualTo("0");
+            assertThat(c.getNetworkTimeout()).isZero();
+        }
+    }
+
+    private static String show(Statement st, String setting) throws Exception {
+        try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     @Test
