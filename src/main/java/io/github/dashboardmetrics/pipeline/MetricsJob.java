@@ -2,13 +2,12 @@ package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.config.JobConfig;
-import io.github.dashboardmetrics.metric.MetricDelta;
-import io.github.dashboardmetrics.rollup.RestoreRecheck;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.DeadLetterSink;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.RetentionCleaner;
-import io.github.dashboardmetrics.sink.RollupSinks;
+import io.github.dashboardmetrics.sink.RollupCommits;
+import io.github.dashboardmetrics.sink.RollupCommitter;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.ChangeMessage;
@@ -92,22 +91,16 @@ public final class MetricsJob {
                     + " checkpoints: set execution.checkpointing.interval (for example 1 s)");
         }
         ChangeMessages source = config.readsKafka() ? kafkaMessages(env, config) : postgresMessages(env, config);
-        DataStream<MetricDelta> rechecks = env.addSource(new RestoreRecheck(config.rollup()))
-                .returns(MetricDelta.class)
-                .name("recheck rows written after the restored checkpoint")
-                .uid("restore-recheck")
-                .setParallelism(1);
         SingleOutputStreamOperator<RowChange> changes = MetricsPipeline.decode(source.messages());
         changes.getSideOutput(DecodeChanges.DEAD_LETTERS)
                 .sinkTo(new DeadLetterSink(config.rollup()))
                 .name("write " + DeadLetterTable.TABLE)
                 .uid("write-dead-letters");
         DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
-                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
-        // The rollup already gathers changes for a flush interval; the writers only coalesce what
-        // it emits into transactions, so they wait at most 50 ms (not another half interval).
-        RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), source.rollupBesideOrganization(),
-                1000, Math.min(50, config.flushIntervalMs()), 5, cacheInvalidation));
+                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), null);
+        // One committer: each completed checkpoint's rows of all three tables in one transaction.
+        RollupCommits.attach(rollups, changes, new RollupCommitter.Settings(config.rollup(),
+                source.rollupBesideOrganization(), 5, cacheInvalidation));
         if (config.retentionCleanupIntervalMs() > 0) {
             env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
                     .returns(Void.class)
