@@ -64,8 +64,8 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         implements TwoInputStreamOperator<RollupRow, SourceProgress, Void> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOGGER = LoggerFactory.getLogger(RollupCommitter.class);
-    /** Shown in {@code pg_stat_activity}. */
-    public static final String APPLICATION_NAME = "dashboard-metrics event_metrics_hourly/_daily/_monthly committer";
+    /** Shown in {@code pg_stat_activity} (at most 63 characters). */
+    public static final String APPLICATION_NAME = "dashboard-metrics event_metrics_* committer";
 
     /** @param cacheInvalidation Unstract's Redis, whose cached hours to delete after a commit; null: off */
     public record Settings(DatabaseTarget target, boolean guardOrganization, int maxRetries,
