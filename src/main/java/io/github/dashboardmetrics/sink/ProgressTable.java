@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.sink;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.source.PreflightException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,7 +9,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
-import io.github.dashboardmetrics.source.PreflightException;
 
 /**
  * The "as of" row beside the rollup tables: {@code dashboard_metrics_progress} holds one row,
@@ -64,8 +64,13 @@ public final class ProgressTable {
                             + adminStatements(rollup.schema(), rollup.user()), e);
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?, 'INSERT, UPDATE')")) {
-                ps.setString(1, qualified(rollup.schema()));
+            // Several privileges in one call mean "any of them": ask for each.
+            try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?, 'SELECT')"
+                    + " AND has_table_privilege(?, 'INSERT') AND has_table_privilege(?, 'UPDATE')"
+                    + " AND has_table_privilege(?, 'DELETE')")) {
+                for (int i = 1; i <= 4; i++) {
+                    ps.setString(i, qualified(rollup.schema()));
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (!rs.getBoolean(1)) {
