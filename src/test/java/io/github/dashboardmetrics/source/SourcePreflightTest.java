@@ -82,6 +82,8 @@ class SourcePreflightTest {
             st.execute("CREATE ROLE no_create LOGIN");
             st.execute("GRANT USAGE ON SCHEMA progress_pf TO no_create");
             st.execute("GRANT SELECT, INSERT ON progress_pf.dashboard_metrics_dead_letter TO no_create");
+            st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON progress_pf.event_metrics_hourly,"
+                    + " progress_pf.event_metrics_daily, progress_pf.event_metrics_monthly TO no_create");
         }
         assertThatThrownBy(() -> SourcePreflight.checkRollupTables(as("no_create", "progress_pf")))
                 .isInstanceOf(PreflightException.class)
