@@ -127,6 +127,8 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     private transient Map<Key, RollupRow> current;
     /** The running source position, including what came since the last barrier. */
     private transient SourceProgress position;
+    /** The position at the last barrier that staged anything (or at start). */
+    private transient SourceProgress positionAtLastStage;
     /** Checkpoint id -> what its barrier closed, not committed yet. */
     private transient TreeMap<Long, Staged> staged;
     private transient boolean restored;
@@ -173,6 +175,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
                 merge(s.rows(), r.row);
             }
         }
+        positionAtLastStage = position;
     }
 
     @Override
@@ -242,10 +245,10 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         long checkpointId = context.getCheckpointId();
-        SourceProgress lastStaged = staged.isEmpty() ? null : staged.lastEntry().getValue().position();
-        if (!current.isEmpty() || !position.equals(lastStaged)) {
+        if (!current.isEmpty() || !position.equals(positionAtLastStage)) {
             staged.put(checkpointId, new Staged(current, position));
             current = new LinkedHashMap<>();
+            positionAtLastStage = position;
         }
         List<StagedRow> rows = new ArrayList<>();
         List<StagedPosition> positions = new ArrayList<>();
