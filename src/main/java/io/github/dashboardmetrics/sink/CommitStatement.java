@@ -56,10 +56,13 @@ final class CommitStatement {
             int kind = g.ordinal();
             String guard = guardOrganization
                     ? " AND EXISTS (SELECT 1 FROM \"" + schema + "\".\"organization\" o WHERE o.id = r.org)" : "";
-            sql.append(",\n delete_").append(kind).append(" AS (DELETE FROM ").append(table).append(" t USING r")
-                    .append(" WHERE r.kind = ").append(kind).append(" AND r.cnt <= 0 AND t.organization_id = r.org")
-                    .append(" AND t.").append(bucketColumn).append(" = ").append(bucket)
-                    .append(" AND t.metric_name = r.metric_name AND t.project = 'default' AND t.tag = '')");
+            // Scalar subqueries, not a join with r: they become parameters of one unique-index
+            // lookup whatever the table's statistics (a join may be planned as a scan of the table).
+            sql.append(",\n delete_").append(kind).append(" AS (DELETE FROM ").append(table).append(" t")
+                    .append(" WHERE t.organization_id = (SELECT r.org FROM r WHERE r.kind = ").append(kind)
+                    .append(" AND r.cnt <= 0) AND t.").append(bucketColumn).append(" = (SELECT ").append(bucket)
+                    .append(" FROM r) AND t.metric_name = (SELECT r.metric_name FROM r)")
+                    .append(" AND t.project = 'default' AND t.tag = '')");
             sql.append(",\n upsert_").append(kind).append(" AS (INSERT INTO ").append(table)
                     .append(" (id, created_at, modified_at, ").append(bucketColumn)
                     .append(", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id)")

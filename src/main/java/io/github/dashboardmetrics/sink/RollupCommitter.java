@@ -192,6 +192,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         DatabaseTarget target = settings.target();
         writer = new BatchTransactionWriter<>(target, "the rollup tables", CommitStatement.sql(target.schema(), guard),
                 CommitStatement::bind, settings.maxRetries(), APPLICATION_NAME, retries);
+        committedLsn = -1;
         MetricGroup job = JobMetrics.of(group);
         job.gauge(JobMetrics.COMMITTED_SOURCE_TIME_MS, (Gauge<Long>) () -> committedSourceTsMs);
         job.gauge(JobMetrics.COMMITTED_LSN, (Gauge<Long>) () -> committedLsn);
