@@ -3,8 +3,8 @@
 -- wal_level = logical must be set in postgresql.conf (needs a restart); check with SHOW wal_level.
 
 -- A least-privilege role for the job: it streams changes (REPLICATION), reads the captured
--- tables (the snapshot and the preflight checks) and writes only the three rollup tables and its
--- dead-letter table.
+-- tables (the snapshot and the preflight checks) and writes only the three rollup tables, its
+-- dead-letter table and its progress row.
 CREATE ROLE dashboard_metrics WITH LOGIN REPLICATION PASSWORD 'change-me';
 DO $$ BEGIN
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO dashboard_metrics', current_database());
@@ -29,6 +29,18 @@ CREATE TABLE IF NOT EXISTS unstract.dashboard_metrics_dead_letter (
     payload         text NOT NULL           -- the message as received (NUL characters escaped)
 );
 GRANT SELECT, INSERT ON unstract.dashboard_metrics_dead_letter TO dashboard_metrics;
+
+-- The progress ("data as of") row, committed by the job in the same transaction as the rollup
+-- rows (docs/consistency.md). The job creates it itself when its role may create tables.
+CREATE TABLE IF NOT EXISTS unstract.dashboard_metrics_progress (
+    id                  smallint PRIMARY KEY CHECK (id = 1), -- one row
+    source_lsn          pg_lsn,      -- WAL position the rollups reflect (newest change read)
+    changes_reflected   bigint NOT NULL, -- change events read up to there (orders commits at one LSN)
+    source_committed_at timestamptz, -- source commit time of the newest change reflected: "data as of"
+    committed_at        timestamptz NOT NULL, -- when the job committed this state
+    checkpoint_id       bigint NOT NULL -- the job's checkpoint whose state this is
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON unstract.dashboard_metrics_progress TO dashboard_metrics;
 
 -- The publication of exactly the captured tables (never the rollup tables: the job does not read
 -- its own writes). Pass its name to `run --publication` (default dashboard_metrics).

@@ -7,5 +7,7 @@ CREATE TABLE unstract_rebuild.event_metrics_daily (LIKE unstract.event_metrics_d
 CREATE TABLE unstract_rebuild.event_metrics_monthly (LIKE unstract.event_metrics_monthly INCLUDING ALL);
 -- The second job's dead letters (01-prerequisites.sql creates the live one).
 CREATE TABLE unstract_rebuild.dashboard_metrics_dead_letter (LIKE unstract.dashboard_metrics_dead_letter INCLUDING ALL);
+-- The second job's progress row; `promote` copies it to the live one with the rows.
+CREATE TABLE unstract_rebuild.dashboard_metrics_progress (LIKE unstract.dashboard_metrics_progress INCLUDING ALL);
 GRANT USAGE ON SCHEMA unstract_rebuild TO dashboard_metrics;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA unstract_rebuild TO dashboard_metrics;

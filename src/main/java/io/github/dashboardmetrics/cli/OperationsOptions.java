@@ -16,12 +16,18 @@ public class OperationsOptions {
 
     @Option(names = "--redis-url", paramLabel = "redis://HOST:PORT[/DB]",
             description = "Unstract's Redis: after the rows of an hour are written, delete that organisation's cached "
-                    + "dashboard keys of that hour. Off when not given. Password from env " + REDIS_PASSWORD_ENV + ".")
+                    + "dashboard keys of that hour (after the commit, and again --redis-invalidate-again-ms later). Off when not given. Password from env " + REDIS_PASSWORD_ENV + ".")
     String redisUrl;
 
     @Option(names = "--redis-key-prefix", defaultValue = DashboardCacheKeys.DEFAULT_PREFIX, paramLabel = "PREFIX",
             description = "Prefix of Unstract's dashboard cache keys. Default: ${DEFAULT-VALUE}.")
     String redisKeyPrefix;
+
+    @Option(names = "--redis-invalidate-again-ms", paramLabel = "MS",
+            defaultValue = "" + CacheInvalidation.DEFAULT_INVALIDATE_AGAIN_MS,
+            description = "With --redis-url: delete the keys of a commit once more this long after it (0 = only once), "
+                    + "for a dashboard request that read the old rows just before the commit. Default: ${DEFAULT-VALUE}.")
+    long redisInvalidateAgainMs;
 
     @Option(names = "--prometheus-port", paramLabel = "PORT",
             description = "Serve the job's metrics for Prometheus on http://HOST:PORT/metrics (local runs). Off when not given.")
@@ -32,7 +38,8 @@ public class OperationsOptions {
         if (redisUrl == null) {
             return null;
         }
-        return new CacheInvalidation(RedisTarget.parse(redisUrl, System.getenv(REDIS_PASSWORD_ENV)), redisKeyPrefix);
+        return new CacheInvalidation(RedisTarget.parse(redisUrl, System.getenv(REDIS_PASSWORD_ENV)), redisKeyPrefix,
+                CacheInvalidation.DEFAULT_TIMEOUT_MS, redisInvalidateAgainMs);
     }
 
     /** Adds the Prometheus reporter to {@code conf} when {@code --prometheus-port} is given; returns whether it did. */

@@ -5,7 +5,7 @@ import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.RollupReset;
-import io.github.dashboardmetrics.sink.RollupSinks;
+import io.github.dashboardmetrics.sink.RollupWrites;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -96,15 +96,6 @@ public class RunCommand implements Callable<Integer> {
             description = "Port of the Flink web UI for local runs. Default: ${DEFAULT-VALUE}.")
     int webPort;
 
-    @Option(names = "--write-batch-size", defaultValue = "1000", paramLabel = "N",
-            description = "Most rollup rows a writer puts in one transaction. Default: ${DEFAULT-VALUE}.")
-    int writeBatchSize;
-
-    @Option(names = "--write-interval-ms", defaultValue = "50", paramLabel = "MS",
-            description = "Longest a rollup row waits in its writer for the batch to fill (at most --flush-interval-ms)."
-                    + " Default: ${DEFAULT-VALUE}.")
-    long writeIntervalMs;
-
     @Option(names = "--write-retries", defaultValue = "5", paramLabel = "N",
             description = "Retries of a batch after a transient database error (connection lost, timeout, serialization"
                     + " failure), 0.1 s doubling to at most 1 s apart; then the job fails over to Flink's restart"
@@ -123,7 +114,7 @@ public class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig config = config();
-        RollupSinks.Writes writes = new RollupSinks.Writes(writeBatchSize, writeIntervalMs, writeRetries);
+        RollupWrites writes = new RollupWrites(writeRetries);
         ResetRollups reset = ResetRollups.parse(resetRollups);
         String backend = StateBackendDefaults.parse(stateBackend);
         if (!(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
@@ -155,7 +146,7 @@ public class RunCommand implements Callable<Integer> {
      * Under {@code flink run} or the Kubernetes operator: the cluster's configuration decides
      * checkpointing, state backend and restarts, and {@code -s} / the operator restore state.
      */
-    private int runOnCluster(JobConfig config, ResetRollups reset, RollupSinks.Writes writes) throws Exception {
+    private int runOnCluster(JobConfig config, ResetRollups reset, RollupWrites writes) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config));
         MetricsJob.build(env, config, operations.cacheInvalidation(), writes);
         if (operations.prometheusPort != null) {

@@ -40,6 +40,13 @@ public final class JobMetrics {
     public static final String FRESHNESS_MS = "freshness_ms";
     /** The same, for the newest committed row (gauge). */
     public static final String LAST_FRESHNESS_MS = "last_freshness_ms";
+    /**
+     * Gauge: source commit time (epoch millis) of the newest change the committed rollup tables
+     * reflect, the "data as of" of {@code dashboard_metrics_progress} (0 until the first commit).
+     */
+    public static final String COMMITTED_SOURCE_TIME_MS = "committed_source_time_ms";
+    /** Gauge: the WAL position (LSN as a number) the committed rollup tables reflect (-1: unknown). */
+    public static final String COMMITTED_LSN = "committed_lsn";
     /** Cached dashboard keys deleted in Redis after their hour was committed. */
     public static final String CACHE_KEYS_INVALIDATED = "cache_keys_invalidated";
     /** Cached dashboard keys that could not be deleted (Redis down, slow or refusing). */

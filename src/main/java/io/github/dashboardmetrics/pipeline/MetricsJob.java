@@ -3,13 +3,13 @@ package io.github.dashboardmetrics.pipeline;
 import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
-import io.github.dashboardmetrics.metric.MetricDelta;
-import io.github.dashboardmetrics.rollup.RestoreRecheck;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.DeadLetterSink;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.RetentionCleaner;
-import io.github.dashboardmetrics.sink.RollupSinks;
+import io.github.dashboardmetrics.sink.RollupWrites;
+import io.github.dashboardmetrics.sink.RollupCommits;
+import io.github.dashboardmetrics.sink.RollupCommitter;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.ChangeMessage;
@@ -97,35 +97,28 @@ public final class MetricsJob {
 
     /** The same, deleting Unstract's cached dashboard hours after each hourly commit ({@code null}: off). */
     public static void build(StreamExecutionEnvironment env, JobConfig config, CacheInvalidation cacheInvalidation) {
-        build(env, config, cacheInvalidation, RollupSinks.Writes.DEFAULT);
+        build(env, config, cacheInvalidation, RollupWrites.DEFAULT);
     }
 
-    /** The same, with the writers' batch size, interval and retries ({@code run}'s --write-* options). */
+    /** The same, with the committer's retries ({@code run}'s --write-retries). */
     public static void build(StreamExecutionEnvironment env, JobConfig config, CacheInvalidation cacheInvalidation,
-            RollupSinks.Writes writes) {
+            RollupWrites writes) {
         if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             // The rollup emits its rows at checkpoint barriers: without checkpoints nothing is ever written.
             throw new IllegalArgumentException("checkpointing is off, and the job writes the rollup tables at"
                     + " checkpoints: set execution.checkpointing.interval (for example 1 s)");
         }
         ChangeMessages source = config.readsKafka() ? kafkaMessages(env, config) : postgresMessages(env, config);
-        DataStream<MetricDelta> rechecks = env.addSource(new RestoreRecheck(config.rollup()))
-                .returns(MetricDelta.class)
-                .name("recheck rows written after the restored checkpoint")
-                .uid("restore-recheck")
-                .setParallelism(1);
         SingleOutputStreamOperator<RowChange> changes = MetricsPipeline.decode(source.messages());
         changes.getSideOutput(DecodeChanges.DEAD_LETTERS)
                 .sinkTo(new DeadLetterSink(config.rollup()))
                 .name("write " + DeadLetterTable.TABLE)
                 .uid("write-dead-letters");
         DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
-                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), rechecks);
-        // The rollup already gathers changes for a flush interval; the writers only coalesce what
-        // it emits into transactions, so they wait briefly (50 ms by default, never a flush interval).
-        RollupSinks.attach(rollups, new RollupSinks.Settings(config.rollup(), source.rollupBesideOrganization(),
-                writes.batchSize(), Math.min(writes.intervalMs(), config.flushIntervalMs()), writes.maxRetries(),
-                cacheInvalidation));
+                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), null);
+        // One committer: each completed checkpoint's rows of all three tables in one transaction.
+        RollupCommits.attach(rollups, changes, new RollupCommitter.Settings(config.rollup(),
+                source.rollupBesideOrganization(), writes.maxRetries(), cacheInvalidation));
         if (config.retentionCleanupIntervalMs() > 0) {
             env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
                     .returns(Void.class)

@@ -9,7 +9,8 @@ import java.sql.Statement;
 /**
  * The switch-over of a rebuild: replaces the contents of the live rollup tables with those of a
  * shadow schema that a second job filled from a fresh snapshot, in ONE transaction, so that
- * dashboards read either the old numbers or the rebuilt ones, never a mix.
+ * dashboards read either the old numbers or the rebuilt ones, never a mix. The progress row
+ * ("data as of") moves with them.
  */
 public final class RollupPromotion {
     /** Rows removed from and copied into the live tables. */
@@ -40,6 +41,7 @@ public final class RollupPromotion {
                             + "\", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id FROM "
                             + shadow);
                 }
+                promoteProgress(c, fromSchema, toSchema);
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
@@ -47,5 +49,25 @@ public final class RollupPromotion {
             }
         }
         return new Promoted(removed, copied);
+    }
+
+    /**
+     * The live "as of" row becomes the shadow's, in the same transaction: it describes the rows
+     * just copied (when the shadow schema has no progress table, the live row is removed).
+     */
+    private static void promoteProgress(Connection c, String fromSchema, String toSchema) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            ProgressTable.reset(c, toSchema);
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT to_regclass('" + ProgressTable.qualified(fromSchema)
+                    + "') IS NOT NULL AND to_regclass('" + ProgressTable.qualified(toSchema) + "') IS NOT NULL")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return;
+                }
+            }
+            String columns = String.join(", ", ProgressTable.COLUMNS);
+            st.executeUpdate("INSERT INTO " + ProgressTable.qualified(toSchema) + " (" + columns + ") SELECT " + columns
+                    + " FROM " + ProgressTable.qualified(fromSchema));
+        }
     }
 }

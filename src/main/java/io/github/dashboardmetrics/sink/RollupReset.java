@@ -7,7 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * Empties the three rollup tables in one transaction. Used when a job starts from a fresh
+ * Empties the three rollup tables (and the progress row) in one transaction. Used when a job starts from a fresh
  * snapshot: rows left by the Celery task (or an earlier deployment) for buckets that have no
  * source rows any more would otherwise stay forever, since the job only writes buckets it holds.
  */
@@ -23,6 +23,7 @@ public final class RollupReset {
                 for (Granularity g : Granularity.values()) {
                     removed += st.executeUpdate("DELETE FROM \"" + rollup.schema() + "\".\"" + g.table() + "\"");
                 }
+                ProgressTable.reset(c, rollup.schema()); // a new lineage: no committed position to hold back for
             }
             c.commit();
         }

@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.source;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
+import io.github.dashboardmetrics.sink.ProgressTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -173,6 +174,7 @@ public final class SourcePreflight {
                 createDeadLetterTable(c, rollup);
             }
             requireDeadLetterTable(c, rollup);
+            ProgressTable.prepare(c, rollup, tables.contains(ProgressTable.TABLE));
             return tables.contains("organization");
         } catch (SQLException e) {
             throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user()

@@ -139,7 +139,6 @@ class ConfigurationErrorsTest {
     void negativeTimeoutsBatchSizesAndRetries() {
         run(database(db.jdbcUrl(), "postgres", "--db-lock-timeout-s", "-1"))
                 .failsWith("--db-lock-timeout-s must be >= 0 (0: no limit), got: -1");
-        run(database(db.jdbcUrl(), "postgres", "--write-batch-size", "0")).failsWith("--write-batch-size must be >= 1, got: 0");
         run(database(db.jdbcUrl(), "postgres", "--write-retries", "-2")).failsWith("--write-retries must be >= 0, got: -2");
     }
 

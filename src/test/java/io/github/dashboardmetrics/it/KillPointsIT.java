@@ -41,10 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>right after the snapshot was read and written (verify equal, no changes since);
  *   <li>streaming under load (a checkpoint of the run completed, changes still being written);
  *   <li>resuming: the checkpoint to restore found ("Resuming from" logged), before the job was built;
- *   <li>right after that, restoring: the restore recheck emitted (two kills in quick succession);
+ *   <li>right after that, restoring: the committer's state restored (two kills in quick succession);
  *   <li>between a checkpoint and the writer's flush: a checkpoint completed after a burst of
  *       changes, whose first rollup write is held in flight;
- *   <li>recovering: the restored run's first write (rechecks and pending buckets) in flight;
+ *   <li>recovering: the restored run's first write (its re-commit of staged rows, or its first checkpoint's) in flight;
  *   <li>streaming a big source transaction (every usage row's cost doubled), its first write held
  *       in flight, the rest of it backpressured;
  *   <li>re-attribution: a transaction moving the busiest workflow to another organisation (and
@@ -119,8 +119,8 @@ class KillPointsIT {
                     resuming.awaitLog("Resuming from", POINT);
                     kill(resuming, "6 resuming: the checkpoint to restore found, before the job was built");
                     JobProcess restoring = start();
-                    restoring.awaitLog("rechecking", POINT);
-                    kill(restoring, "7 restoring, right after the restore recheck (quick succession)");
+                    restoring.awaitLog("Rollup committer restored", POINT);
+                    kill(restoring, "7 restoring, right after the committer's state was restored (quick succession)");
                 }
 
                 job = start();
@@ -135,7 +135,7 @@ class KillPointsIT {
 
                 gate.holdWrites();
                 job = start();
-                // Its recheck log line would come after the recheck's rows passed the held writer: not awaited.
+                // The committer's restore line comes before its re-commit waits at the held gate: not needed here.
                 job.awaitLog("Resuming from", POINT);
                 JobProcess recovering = job;
                 awaitWhileAlive(recovering, "the recovering run's first write in flight", () -> gate.writersWaiting() > 0);

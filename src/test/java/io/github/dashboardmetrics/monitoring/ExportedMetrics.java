@@ -41,6 +41,7 @@ public final class ExportedMetrics {
             ROLLUP + JobMetrics.FRESHNESS_MS,
             ROLLUP + JobMetrics.FRESHNESS_MS + "_count",
             ROLLUP + JobMetrics.LAST_FRESHNESS_MS,
+            OPERATOR + JobMetrics.COMMITTED_SOURCE_TIME_MS,
             ROLLUP + JobMetrics.CACHE_KEYS_INVALIDATED,
             ROLLUP + JobMetrics.CACHE_KEYS_FAILED);
 

@@ -69,6 +69,45 @@ class SourcePreflightTest {
     }
 
     @Test
+    void createsTheProgressTableOrSaysWhatAnAdministratorMustRun() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA progress_pf");
+            st.execute("CREATE TABLE progress_pf.event_metrics_hourly (LIKE unstract.event_metrics_hourly INCLUDING ALL)");
+            st.execute("CREATE TABLE progress_pf.event_metrics_daily (LIKE unstract.event_metrics_daily INCLUDING ALL)");
+            st.execute("CREATE TABLE progress_pf.event_metrics_monthly (LIKE unstract.event_metrics_monthly INCLUDING ALL)");
+        }
+        DatabaseTarget owner = db.target("progress_pf");
+        SourcePreflight.checkRollupTables(owner);
+        assertThat(io.github.dashboardmetrics.sink.ProgressTable.read(owner)).as("created, empty").isEmpty();
+
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("DROP TABLE progress_pf.dashboard_metrics_progress");
+            st.execute("CREATE ROLE no_create LOGIN");
+            st.execute("GRANT USAGE ON SCHEMA progress_pf TO no_create");
+            st.execute("GRANT SELECT, INSERT ON progress_pf.dashboard_metrics_dead_letter TO no_create");
+            st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON progress_pf.event_metrics_hourly,"
+                    + " progress_pf.event_metrics_daily, progress_pf.event_metrics_monthly TO no_create");
+        }
+        assertThatThrownBy(() -> SourcePreflight.checkRollupTables(as("no_create", "progress_pf")))
+                .isInstanceOf(PreflightException.class)
+                .hasMessageContaining("progress table progress_pf.dashboard_metrics_progress is missing")
+                .hasMessageContaining("CREATE TABLE IF NOT EXISTS \"progress_pf\".\"dashboard_metrics_progress\"")
+                .hasMessageContaining("GRANT SELECT, INSERT, UPDATE, DELETE ON progress_pf.dashboard_metrics_progress TO no_create");
+
+        SourcePreflight.checkRollupTables(owner);
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("GRANT SELECT, INSERT ON progress_pf.dashboard_metrics_progress TO no_create");
+        }
+        assertThatThrownBy(() -> SourcePreflight.checkRollupTables(as("no_create", "progress_pf")))
+                .isInstanceOf(PreflightException.class)
+                .hasMessageContaining("no_create may not write the progress table");
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("GRANT UPDATE, DELETE ON progress_pf.dashboard_metrics_progress TO no_create");
+        }
+        SourcePreflight.checkRollupTables(as("no_create", "progress_pf"));
+    }
+
+    @Test
     void completesAnIncompletePublicationAndRunsWithoutHitlQueue() throws Exception {
         try (Connection c = db.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE PUBLICATION pf_partial FOR TABLE oss.usage");

@@ -1,0 +1,398 @@
+package io.github.dashboardmetrics.sink;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.monitoring.JobMetrics;
+import io.github.dashboardmetrics.rollup.Granularity;
+import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidator;
+import io.github.dashboardmetrics.sink.cache.DashboardCacheKeys;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one committer of the rollup tables (parallelism 1): every rollup row of the three tiers,
+ * from every rollup subtask (input 1), and the source position of every decode subtask (input 2,
+ * {@link SourcePositionTracker}).
+ *
+ * <p>Both inputs emit at checkpoint barriers, so with aligned checkpoints what reaches this
+ * operator before barrier N is exactly the rollup of the input before barrier N: a consistent
+ * cut. At barrier N ({@link #snapshotState}) it stages what came since barrier N-1 (the last row
+ * per bucket: rows are absolute) in its operator state; when checkpoint N completes
+ * ({@link #notifyCheckpointComplete}) it commits everything staged up to N in ONE transaction
+ * ({@link CommitStatement}: upserts in place and deletes for the three tables, sorted by key,
+ * plus the {@link ProgressTable} row). A crash between completion and commit loses nothing: the
+ * restored state still holds what was staged, and {@link #open} commits it again (absolute
+ * values: committing twice is harmless).
+ *
+ * <p>Never backwards: after a restore it reads the committed position from the progress table;
+ * while the restored stream has not reached it (an older savepoint or checkpoint), it commits
+ * nothing and keeps merging what it stages, so the tables jump from the newer committed state to
+ * a later one, never back to an older one.
+ *
+ * <p>Unstract's cached dashboard hours (optional) are deleted in Redis after the commit, and once
+ * more {@link CacheInvalidation#invalidateAgainMs()} later, on a thread of their own: Redis never holds a commit up.
+ */
+public class RollupCommitter extends AbstractStreamOperator<Void>
+        implements TwoInputStreamOperator<RollupRow, SourceProgress, Void> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOGGER = LoggerFactory.getLogger(RollupCommitter.class);
+    /** Shown in {@code pg_stat_activity} (at most 63 characters). */
+    public static final String APPLICATION_NAME = "dashboard-metrics event_metrics_* committer";
+
+    /** @param cacheInvalidation Unstract's Redis, whose cached hours to delete after a commit; null: off */
+    public record Settings(DatabaseTarget target, boolean guardOrganization, int maxRetries,
+            CacheInvalidation cacheInvalidation) implements Serializable {
+        public Settings {
+            Objects.requireNonNull(target, "target");
+            if (maxRetries < 0) {
+                throw new IllegalArgumentException("retries must be >= 0");
+            }
+        }
+    }
+
+    /** A staged rollup row in the operator state: the checkpoint whose barrier it came before. */
+    public static class StagedRow {
+        public long checkpointId;
+        public RollupRow row;
+
+        public StagedRow() {}
+
+        StagedRow(long checkpointId, RollupRow row) {
+            this.checkpointId = checkpointId;
+            this.row = row;
+        }
+    }
+
+    /** The source position at a staged checkpoint's barrier (running totals). */
+    public static class StagedPosition {
+        public long checkpointId;
+        public SourceProgress position;
+
+        public StagedPosition() {}
+
+        StagedPosition(long checkpointId, SourceProgress position) {
+            this.checkpointId = checkpointId;
+            this.position = position;
+        }
+    }
+
+    private record Key(Granularity granularity, long orgId, String metricName, long bucketStart) {
+        static Key of(RollupRow row) {
+            return new Key(row.granularity, row.orgId, row.metricName, row.bucketStart);
+        }
+    }
+
+    /** Lock order of the writes: by table, organisation, metric, bucket. */
+    private static final Comparator<RollupRow> KEY_ORDER = Comparator.<RollupRow>comparingInt(r -> r.granularity.ordinal())
+            .thenComparingLong(r -> r.orgId).thenComparing(r -> r.metricName).thenComparingLong(r -> r.bucketStart);
+
+    /** What one checkpoint's barrier closed: its rows (last per bucket) and the position then. */
+    private record Staged(Map<Key, RollupRow> rows, SourceProgress position) {}
+
+    private final Settings settings;
+
+    private transient ListState<StagedRow> stagedRowsState;
+    private transient ListState<StagedPosition> stagedPositionsState;
+    private transient ListState<SourceProgress> positionState;
+
+    /** Rows since the last barrier, last per bucket. */
+    private transient Map<Key, RollupRow> current;
+    /** The running source position, including what came since the last barrier. */
+    private transient SourceProgress position;
+    /** The position at the last barrier that staged anything (or at start). */
+    private transient SourceProgress positionAtLastStage;
+    /** Checkpoint id -> what its barrier closed, not committed yet. */
+    private transient TreeMap<Long, Staged> staged;
+    private transient boolean restored;
+    /** The position the tables hold (read at start after a restore, then what this operator committed); null: none. */
+    private transient ProgressTable.Committed committed;
+    private transient boolean holdingBack;
+
+    private transient BatchTransactionWriter<CommitStatement.Item> writer;
+    private transient Map<Granularity, WriterMetrics> metrics;
+    private transient Set<Granularity> tablesInFlight;
+    private transient CacheInvalidator invalidator;
+    private transient DashboardCacheKeys cacheKeys;
+    private transient ScheduledExecutorService cacheThread;
+    /** Read by the metric reporter's thread. */
+    private transient volatile long committedSourceTsMs;
+    private transient volatile long committedLsn;
+
+    public RollupCommitter(Settings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        stagedRowsState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("staged-rows", TypeInformation.of(StagedRow.class)));
+        stagedPositionsState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("staged-positions", TypeInformation.of(StagedPosition.class)));
+        positionState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>("position", TypeInformation.of(SourceProgress.class)));
+        current = new LinkedHashMap<>();
+        staged = new TreeMap<>();
+        position = new SourceProgress();
+        restored = context.isRestored();
+        if (restored) {
+            for (SourceProgress p : positionState.get()) {
+                position = p;
+            }
+            for (StagedPosition p : stagedPositionsState.get()) {
+                staged.put(p.checkpointId, new Staged(new LinkedHashMap<>(), p.position));
+            }
+            for (StagedRow r : stagedRowsState.get()) {
+                Staged s = staged.computeIfAbsent(r.checkpointId, id -> new Staged(new LinkedHashMap<>(), new SourceProgress()));
+                merge(s.rows(), r.row);
+            }
+        }
+        positionAtLastStage = position;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        MetricGroup group = getRuntimeContext().getMetricGroup();
+        metrics = new EnumMap<>(Granularity.class);
+        for (Granularity g : Granularity.values()) {
+            metrics.put(g, new WriterMetrics(group, g.table()));
+        }
+        tablesInFlight = EnumSet.noneOf(Granularity.class);
+        Counter retries = new RetriesOfTablesInFlight();
+        boolean guard = settings.guardOrganization();
+        DatabaseTarget target = settings.target();
+        writer = new BatchTransactionWriter<>(target, "the rollup tables", CommitStatement.sql(target.schema(), guard),
+                CommitStatement::bind, settings.maxRetries(), APPLICATION_NAME, retries);
+        committedLsn = -1;
+        MetricGroup job = JobMetrics.of(group);
+        job.gauge(JobMetrics.COMMITTED_SOURCE_TIME_MS, (Gauge<Long>) () -> committedSourceTsMs);
+        job.gauge(JobMetrics.COMMITTED_LSN, (Gauge<Long>) () -> committedLsn);
+        CacheInvalidation cache = settings.cacheInvalidation();
+        if (cache != null) {
+            MetricGroup hourly = JobMetrics.ofRollupTable(group, Granularity.HOURLY.table());
+            invalidator = new CacheInvalidator(cache, hourly.counter(JobMetrics.CACHE_KEYS_INVALIDATED),
+                    hourly.counter(JobMetrics.CACHE_KEYS_FAILED));
+            cacheKeys = cache.keys();
+            cacheThread = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "dashboard-metrics cache invalidation");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        if (restored) {
+            committed = ProgressTable.read(target).orElse(null);
+            int rows = staged.values().stream().mapToInt(s -> s.rows().size()).sum();
+            LOGGER.info("Rollup committer restored: {} rows staged in {} checkpoints, position {}; the tables hold {}",
+                    rows, staged.size(), position, committed == null ? "no committed position" : committed);
+            if (committed != null) {
+                committedLsn = committed.lsn();
+                committedSourceTsMs = committed.sourceTsMs();
+            }
+            commitUpTo(Long.MAX_VALUE, "restore");
+        }
+    }
+
+    @Override
+    public void processElement1(StreamRecord<RollupRow> element) {
+        merge(current, element.getValue());
+    }
+
+    @Override
+    public void processElement2(StreamRecord<SourceProgress> element) {
+        position = position.plus(element.getValue());
+    }
+
+    /** Adds {@code row}, replacing an earlier row of its bucket; the newer source commit time of the two stays. */
+    private static void merge(Map<Key, RollupRow> rows, RollupRow row) {
+        Key key = Key.of(row);
+        RollupRow previous = rows.get(key);
+        if (previous != null && previous.sourceTsMs > row.sourceTsMs) {
+            row = new RollupRow(row.granularity, row.orgId, row.metricName, row.metricType, row.bucketStart, row.value,
+                    row.count, previous.sourceTsMs);
+        }
+        rows.put(key, row);
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        long checkpointId = context.getCheckpointId();
+        if (!current.isEmpty() || !position.equals(positionAtLastStage)) {
+            staged.put(checkpointId, new Staged(current, position));
+            current = new LinkedHashMap<>();
+            positionAtLastStage = position;
+        }
+        List<StagedRow> rows = new ArrayList<>();
+        List<StagedPosition> positions = new ArrayList<>();
+        for (Map.Entry<Long, Staged> s : staged.entrySet()) {
+            positions.add(new StagedPosition(s.getKey(), s.getValue().position()));
+            for (RollupRow row : s.getValue().rows().values()) {
+                rows.add(new StagedRow(s.getKey(), row));
+            }
+        }
+        stagedRowsState.update(rows);
+        stagedPositionsState.update(positions);
+        positionState.update(List.of(position));
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        commitUpTo(checkpointId, "checkpoint " + checkpointId);
+    }
+
+    /** Commits, in one transaction, everything staged up to {@code checkpointId}; or holds it back. */
+    private void commitUpTo(long checkpointId, String why) throws IOException, InterruptedException {
+        SortedMap<Long, Staged> due = staged.headMap(checkpointId, true);
+        if (due.isEmpty()) {
+            return;
+        }
+        long lastId = due.lastKey();
+        SourceProgress at = due.get(lastId).position();
+        Map<Key, RollupRow> merged = new LinkedHashMap<>();
+        for (Staged s : due.values()) {
+            s.rows().values().forEach(row -> merge(merged, row));
+        }
+        if (committed != null && !at.reaches(committed.lsn(), committed.changes())) {
+            // The tables already hold a later state: wait until the stream passes it, merging meanwhile.
+            if (!holdingBack) {
+                LOGGER.info("Rollup committer holding back: the tables hold position lsn={} changes={}, newer than the "
+                        + "restored stream's {}; nothing is committed until the stream passes it",
+                        ProgressTable.lsnText(committed.lsn()), committed.changes(), at);
+                holdingBack = true;
+            }
+            due.clear();
+            staged.put(lastId, new Staged(merged, at));
+            return;
+        }
+        if (holdingBack) {
+            LOGGER.info("Rollup committer: the stream passed the committed position ({}); committing again", at);
+            holdingBack = false;
+        }
+        due.clear();
+        if (merged.isEmpty() && committed != null && committed.lsn() == at.lsn && committed.changes() == at.changes) {
+            return; // nothing new: no transaction at all
+        }
+        List<RollupRow> rows = new ArrayList<>(merged.values());
+        rows.sort(KEY_ORDER);
+        List<CommitStatement.Item> items = new ArrayList<>(rows.size() + 1);
+        tablesInFlight.clear();
+        for (RollupRow row : rows) {
+            items.add(CommitStatement.Item.of(row));
+            tablesInFlight.add(row.granularity);
+        }
+        items.add(CommitStatement.Item.progress(at, lastId));
+        writer.write(items);
+        long now = System.currentTimeMillis();
+        committed = new ProgressTable.Committed(at.lsn, at.changes, at.sourceTsMs);
+        committedLsn = at.lsn;
+        committedSourceTsMs = at.sourceTsMs;
+        Map<Granularity, List<RollupRow>> byTable = new EnumMap<>(Granularity.class);
+        for (RollupRow row : rows) {
+            byTable.computeIfAbsent(row.granularity, g -> new ArrayList<>()).add(row);
+        }
+        byTable.forEach((g, tableRows) -> metrics.get(g).committed(tableRows, now));
+        if (LOGGER.isDebugEnabled()) {
+            LOGGER.debug("Committed {} rollup rows at {} ({})", rows.size(), at, why);
+        }
+        invalidateCache(byTable.get(Granularity.HOURLY));
+    }
+
+    /** Deletes the cached hours of committed hourly rows now and once more a little later, off the commit path. */
+    private void invalidateCache(List<RollupRow> hourly) {
+        if (invalidator == null || hourly == null) {
+            return;
+        }
+        Set<String> keys = cacheKeys.staleAfter(hourly);
+        if (keys.isEmpty()) {
+            return;
+        }
+        cacheThread.execute(() -> invalidator.invalidate(keys));
+        long againMs = settings.cacheInvalidation().invalidateAgainMs();
+        if (againMs > 0) {
+            cacheThread.schedule(() -> invalidator.invalidate(keys), againMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The commit's retry counter: counts a retried transaction once for each table it writes to. */
+    private final class RetriesOfTablesInFlight implements Counter {
+        private long count;
+
+        @Override
+        public void inc() {
+            inc(1);
+        }
+
+        @Override
+        public void inc(long n) {
+            count += n;
+            for (Granularity g : tablesInFlight) {
+                metrics.get(g).writeRetries().inc(n);
+            }
+        }
+
+        @Override
+        public void dec() {
+            dec(1);
+        }
+
+        @Override
+        public void dec(long n) {
+            count -= n;
+        }
+
+        @Override
+        public long getCount() {
+            return count;
+        }
+    }
+
+    /** Staged rows of checkpoints that did not complete are dropped: the restored run emits them again. */
+    @Override
+    public void close() throws Exception {
+        try {
+            if (cacheThread != null) {
+                cacheThread.shutdownNow();
+                cacheThread.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            if (invalidator != null) {
+                invalidator.close();
+            }
+            if (writer != null) {
+                writer.close();
+            }
+        } finally {
+            super.close();
+        }
+    }
+
+}

@@ -1,0 +1,75 @@
+package io.github.dashboardmetrics.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.dashboardmetrics.change.RowChange;
+import io.github.dashboardmetrics.change.RowKind;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.CheckpointConfig;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The position tracker's emissions at barriers, and the checkpointing the committer refuses. */
+class RollupCommitsTest {
+    @Test
+    void theTrackerEmitsTheNewestPositionAndTheChangesSinceThePreviousBarrierOnlyWhenThereWereAny() throws Exception {
+        try (OneInputStreamOperatorTestHarness<RowChange, SourceProgress> tracker =
+                new OneInputStreamOperatorTestHarness<>(new SourcePositionTracker())) {
+            tracker.open();
+            tracker.processElement(change(300, 5_000), 0);
+            tracker.processElement(change(200, 4_000), 0); // a parallel source may deliver an older one later
+            tracker.processElement(change(-1, 0), 0); // an event without a position still counts
+            tracker.prepareSnapshotPreBarrier(1);
+            tracker.prepareSnapshotPreBarrier(2); // nothing since: nothing emitted
+            tracker.processElement(change(400, 6_000), 0);
+            tracker.prepareSnapshotPreBarrier(3);
+            assertThat(emitted(tracker)).containsExactly(new SourceProgress(300, 5_000, 3),
+                    new SourceProgress(400, 6_000, 1));
+        }
+    }
+
+    @Test
+    void positionsCompareByLsnThenByChanges() {
+        SourceProgress p = new SourceProgress(100, 0, 10);
+        assertThat(p.reaches(100, 10)).isTrue();
+        assertThat(p.reaches(100, 11)).isFalse();
+        assertThat(p.reaches(99, 1_000)).isTrue();
+        assertThat(p.reaches(101, 0)).isFalse();
+        assertThat(p.plus(new SourceProgress(90, 7, 2))).isEqualTo(new SourceProgress(100, 7, 12));
+        assertThat(ProgressTable.lsnText(0x16B374D848L)).isEqualTo("16/B374D848");
+        assertThat(ProgressTable.lsnText(-1)).isNull();
+    }
+
+    @Test
+    void refusesCheckpointsThatAreNotConsistentCuts() {
+        CheckpointConfig unaligned = new CheckpointConfig();
+        unaligned.enableUnalignedCheckpoints();
+        assertThatThrownBy(() -> RollupCommits.requireAlignedCheckpoints(unaligned))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("execution.checkpointing.unaligned.enabled: false");
+        CheckpointConfig atLeastOnce = new CheckpointConfig();
+        atLeastOnce.setCheckpointingConsistencyMode(CheckpointingMode.AT_LEAST_ONCE);
+        assertThatThrownBy(() -> RollupCommits.requireAlignedCheckpoints(atLeastOnce))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("execution.checkpointing.mode: EXACTLY_ONCE");
+        RollupCommits.requireAlignedCheckpoints(new CheckpointConfig());
+    }
+
+    private static RowChange change(long lsn, long sourceTsMs) {
+        return new RowChange('u', RowKind.USAGE, "1", null, lsn, sourceTsMs);
+    }
+
+    private static List<SourceProgress> emitted(OneInputStreamOperatorTestHarness<RowChange, SourceProgress> h) {
+        List<SourceProgress> out = new ArrayList<>();
+        for (Object o : h.getOutput()) {
+            if (o instanceof StreamRecord<?> r) {
+                out.add((SourceProgress) r.getValue());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,327 @@
+package io.github.dashboardmetrics.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.github.dashboardmetrics.monitoring.JobMetrics;
+import io.github.dashboardmetrics.rollup.Granularity;
+import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
+import io.github.dashboardmetrics.sink.cache.DashboardCacheKeys;
+import io.github.dashboardmetrics.sink.cache.RedisServer;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The one committer in Flink's operator test harness against a real PostgreSQL and a real
+ * redis-server: nothing before a checkpoint completes, then everything staged up to it in one
+ * transaction with the progress row; rows of the next checkpoint wait; a crash between completion
+ * and commit re-commits after restore; an older restored state holds back until it passes the
+ * committed position; buckets keep their id; Redis keys go after the commit and once more later.
+ */
+class RollupCommitterTest {
+    private static final String SCHEMA = "committer_test";
+    private static final String HOURLY = Granularity.HOURLY.table();
+    private static final long HOUR = Instant.parse("2026-01-05T07:00:00Z").toEpochMilli();
+    private static final long DAY = Instant.parse("2026-01-05T00:00:00Z").toEpochMilli();
+    private static final long MONTH = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+    private static final long SOURCE_TS = Instant.parse("2026-01-05T07:30:00Z").toEpochMilli();
+    private static final DashboardCacheKeys KEYS = new DashboardCacheKeys(DashboardCacheKeys.DEFAULT_PREFIX);
+
+    @TempDir
+    static Path redisDir;
+    private static EmbeddedDatabase db;
+    private static DatabaseTarget target;
+    private static RedisServer redis;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = EmbeddedDatabase.start();
+        db.createUnstractSchema(SCHEMA, false);
+        target = db.target(SCHEMA);
+        sql("INSERT INTO organization (id, name, display_name, organization_id, modified_at, created_at, "
+                + "allowed_token_limit, restrict_llm_adapter_creation, restrict_connector_creation) VALUES "
+                + "(1, 'one', 'One', 'org_one', now(), now(), -1, false, false), "
+                + "(2, 'two', 'Two', 'org_two', now(), now(), -1, false, false)");
+        try (Connection c = target.connect()) {
+            ProgressTable.ensure(c, SCHEMA);
+        }
+        redis = RedisServer.start(redisDir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (redis != null) {
+            redis.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @BeforeEach
+    void empty() throws Exception {
+        for (Granularity g : Granularity.values()) {
+            sql("DELETE FROM " + g.table());
+        }
+        sql("DELETE FROM " + ProgressTable.TABLE);
+        redis.command("FLUSHALL");
+    }
+
+    private static RollupCommitter.Settings settings(CacheInvalidation cache) {
+        return new RollupCommitter.Settings(target, true, 2, cache);
+    }
+
+    private static RollupCommitter.Settings settings() {
+        return settings(null);
+    }
+
+    private static RollupRow row(Granularity g, long org, String metric, long bucket, double value, long count) {
+        return new RollupRow(g, org, metric, "counter", bucket, value, count, SOURCE_TS);
+    }
+
+    private static RollupRow hourly(long org, String metric, double value, long count) {
+        return row(Granularity.HOURLY, org, metric, HOUR, value, count);
+    }
+
+    @Test
+    void commitsNothingBeforeTheCheckpointCompletesThenAllTiersAndTheProgressInOneTransaction() throws Exception {
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 3, 3), row(Granularity.DAILY, 1, "llm_calls", DAY, 3, 3),
+                    row(Granularity.MONTHLY, 1, "llm_calls", MONTH, 3, 3), hourly(2, "llm_calls", 1, 1));
+            committer.progress(1_000, SOURCE_TS, 7);
+            committer.barrier(1);
+            committer.rows(hourly(2, "llm_calls", 5, 5)); // after barrier 1: belongs to checkpoint 2
+            committer.progress(2_000, SOURCE_TS + 1_000, 2);
+            assertThat(count("event_metrics_hourly")).as("checkpoint 1 not complete yet").isZero();
+
+            committer.completed(1);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("3x3");
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).as("the row after barrier 1 waits").isEqualTo("1x1");
+            assertThat(valueOf("event_metrics_daily", 1, "llm_calls")).isEqualTo("3x3");
+            assertThat(valueOf("event_metrics_monthly", 1, "llm_calls")).isEqualTo("3x3");
+            assertThat(one("SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM event_metrics_hourly UNION ALL"
+                    + " SELECT xmin FROM event_metrics_daily UNION ALL SELECT xmin FROM event_metrics_monthly UNION ALL"
+                    + " SELECT xmin FROM " + ProgressTable.TABLE + ") x")).as("one transaction").isEqualTo("1");
+            assertThat(progress()).isEqualTo("0/3E8 7 1");
+            assertThat(ProgressTable.read(target).orElseThrow().sourceTsMs()).isEqualTo(SOURCE_TS);
+
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).isEqualTo("5x5");
+            assertThat(progress()).isEqualTo("0/7D0 9 2");
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.ROWS_UPSERTED)).isEqualTo(3);
+            assertThat(committer.metrics.count("event_metrics_daily", JobMetrics.ROWS_UPSERTED)).isEqualTo(1);
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.BATCHES_COMMITTED)).isEqualTo(2);
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.FRESHNESS_MS)).as("one sample per row").isEqualTo(3);
+            assertThat((Long) committer.metrics.gauge("", JobMetrics.COMMITTED_SOURCE_TIME_MS)).isEqualTo(SOURCE_TS + 1_000);
+            assertThat((Long) committer.metrics.gauge("", JobMetrics.COMMITTED_LSN)).isEqualTo(2_000);
+        }
+    }
+
+    @Test
+    void aCheckpointWithNothingNewOpensNoTransaction() throws Exception {
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 1, 1));
+            committer.progress(100, SOURCE_TS, 1);
+            committer.barrier(1);
+            committer.completed(1);
+            String xmin = one("SELECT xmin::text FROM " + ProgressTable.TABLE);
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(one("SELECT xmin::text FROM " + ProgressTable.TABLE)).isEqualTo(xmin);
+
+            committer.progress(200, SOURCE_TS, 4); // changes without rollup rows: only the progress row moves
+            committer.barrier(3);
+            committer.completed(3);
+            assertThat(progress()).isEqualTo("0/C8 5 3");
+        }
+    }
+
+    @Test
+    void updatesInPlaceAndNeverDeletesABucketThatComesBackWithinOneCommit() throws Exception {
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 1, 1));
+            committer.barrier(1);
+            committer.completed(1);
+            String idAndCreated = one("SELECT id || ' ' || created_at FROM event_metrics_hourly WHERE organization_id = 1");
+
+            // To 0 and back between two commits (the rollup emitted early once), then a new value.
+            committer.rows(hourly(1, "llm_calls", 0, 0), hourly(1, "llm_calls", 4, 2));
+            committer.barrier(2);
+            committer.rows(hourly(1, "llm_calls", 6, 3));
+            committer.barrier(3);
+            committer.completed(3); // 2 and 3 in one commit
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("6x3");
+            assertThat(one("SELECT id || ' ' || created_at FROM event_metrics_hourly WHERE organization_id = 1"))
+                    .as("same id and created_at").isEqualTo(idAndCreated);
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.ROWS_DELETED)).isZero();
+
+            committer.rows(hourly(1, "llm_calls", 0, 0));
+            committer.barrier(4);
+            committer.completed(4);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isNull();
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.ROWS_DELETED)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aCrashBetweenCompletionAndCommitCommitsAfterTheRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 2, 2), row(Granularity.DAILY, 1, "llm_calls", DAY, 2, 2));
+            committer.progress(500, SOURCE_TS, 3);
+            snapshot = committer.barrier(1);
+            // checkpoint 1 completes, but the process dies before the notification reaches the committer
+        }
+        assertThat(count("event_metrics_hourly")).isZero();
+        try (CommitterHarness restored = new CommitterHarness(settings(), snapshot)) {
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).as("committed on restore").isEqualTo("2x2");
+            assertThat(valueOf("event_metrics_daily", 1, "llm_calls")).isEqualTo("2x2");
+            assertThat(progress()).isEqualTo("0/1F4 3 1");
+
+            restored.rows(hourly(1, "llm_calls", 3, 3));
+            restored.progress(600, SOURCE_TS, 1);
+            restored.barrier(2);
+            restored.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("3x3");
+            assertThat(progress()).isEqualTo("0/258 4 2");
+        }
+    }
+
+    @Test
+    void anOlderRestoredStateHoldsBackUntilTheStreamPassesTheCommittedPosition() throws Exception {
+        OperatorSubtaskState older;
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 1, 1));
+            committer.progress(100, SOURCE_TS, 10);
+            committer.barrier(1);
+            committer.completed(1);
+            older = committer.barrier(2); // a savepoint at position 100: nothing staged
+            committer.rows(hourly(1, "llm_calls", 5, 5), hourly(2, "llm_calls", 7, 7));
+            committer.progress(300, SOURCE_TS, 10);
+            committer.barrier(3);
+            committer.completed(3);
+        }
+        assertThat(progress()).isEqualTo("0/12C 20 3");
+
+        // Resumed from the older savepoint: the replay passes through states older than the tables'.
+        try (CommitterHarness resumed = new CommitterHarness(settings(), older)) {
+            resumed.rows(hourly(1, "llm_calls", 3, 3));
+            resumed.progress(200, SOURCE_TS, 5);
+            resumed.barrier(3);
+            resumed.completed(3);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).as("held back").isEqualTo("5x5");
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).isEqualTo("7x7");
+            assertThat(progress()).isEqualTo("0/12C 20 3");
+
+            resumed.rows(hourly(2, "llm_calls", 8, 8)); // a bucket changed only while held back
+            resumed.progress(300, SOURCE_TS, 4);
+            resumed.barrier(4);
+            resumed.completed(4);
+            assertThat(progress()).as("at the same LSN with fewer changes: still held").isEqualTo("0/12C 20 3");
+
+            resumed.rows(hourly(1, "llm_calls", 6, 6));
+            resumed.progress(400, SOURCE_TS + 5_000, 2);
+            resumed.barrier(5);
+            resumed.completed(5);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("6x6");
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).as("merged while held back").isEqualTo("8x8");
+            assertThat(progress()).isEqualTo("0/190 21 5");
+        }
+    }
+
+    @Test
+    void deletesTheCachedKeysOfACommittedHourAfterTheCommitAndOnceMoreLater() throws Exception {
+        List<String> stale = List.of(KEYS.hour(1, HOUR), KEYS.hourOfMetric(1, HOUR, "llm_calls"));
+        String unrelated = KEYS.hour(2, HOUR);
+        redis.set(stale);
+        redis.set(List.of(unrelated));
+        CacheInvalidation cache = new CacheInvalidation(redis.target(), DashboardCacheKeys.DEFAULT_PREFIX, 500, 1_000);
+        try (CommitterHarness committer = new CommitterHarness(settings(cache), null)) {
+            committer.rows(hourly(1, "llm_calls", 2, 2), row(Granularity.DAILY, 2, "llm_calls", DAY, 2, 2));
+            committer.barrier(1);
+            assertThat(redis.exists(stale.get(0))).as("not committed yet: still cached").isTrue();
+            committer.completed(1);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("2x2");
+            awaitGone(stale.get(0));
+            assertThat(redis.exists(stale.get(1))).isFalse();
+            assertThat(redis.exists(unrelated)).as("no hourly row of org 2 was committed").isTrue();
+
+            redis.set(stale); // a dashboard request that read the old rows just before the commit
+            awaitGone(stale.get(0));
+            assertThat(redis.exists(stale.get(1))).isFalse();
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.CACHE_KEYS_INVALIDATED)).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void retriesWhenItsConnectionIsKilledAndFailsAtOnceOnAnErrorARetryCannotFix() throws Exception {
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 1, 1));
+            committer.barrier(1);
+            committer.completed(1);
+            assertThat(one("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '"
+                    + RollupCommitter.APPLICATION_NAME + "'")).isEqualTo("1");
+            committer.rows(hourly(1, "llm_calls", 2, 2));
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("2x2");
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.WRITE_RETRIES)).isEqualTo(1);
+            assertThat(committer.metrics.count("event_metrics_daily", JobMetrics.WRITE_RETRIES))
+                    .as("no daily row in the retried transaction").isZero();
+
+            committer.rows(hourly(1, "m".repeat(65), 1, 1), hourly(2, "llm_calls", 1, 1)); // metric_name is varchar(64)
+            committer.barrier(3);
+            assertThatThrownBy(() -> committer.completed(3)).hasStackTraceContaining("22001");
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).as("nothing of the failed commit").isNull();
+        }
+    }
+
+    private static void awaitGone(String key) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (redis.exists(key)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(key + " still in Redis after 10 s");
+            }
+            Thread.sleep(20); // polling a condition, with a deadline
+        }
+    }
+
+    private static void sql(String statement) throws Exception {
+        try (Connection c = target.connect(); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    private static long count(String table) throws Exception {
+        return Long.parseLong(one("SELECT count(*) FROM " + table));
+    }
+
+    private static String progress() throws Exception {
+        return one("SELECT source_lsn || ' ' || changes_reflected || ' ' || checkpoint_id FROM " + ProgressTable.TABLE);
+    }
+
+    private static String valueOf(String table, long org, String metric) throws Exception {
+        return one("SELECT metric_value || 'x' || metric_count FROM " + table + " WHERE organization_id = " + org
+                + " AND metric_name = '" + metric + "'");
+    }
+
+    private static String one(String query) throws Exception {
+        try (Connection c = target.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+}
