@@ -45,7 +45,8 @@ public class OperationsOptions {
     Path redisTlsKeyFile;
 
     @Option(names = "--redis-timeout-ms", defaultValue = "" + CacheInvalidation.DEFAULT_TIMEOUT_MS, paramLabel = "MS",
-            description = "Connect and reply timeout of Redis; one invalidation waits at most about twice this. "
+            description = "Connect and reply timeout of Redis; one invalidation waits at most about three times this "
+                    + "(longer only while several Sentinels are asked for the master). "
                     + "Default: ${DEFAULT-VALUE}.")
     int redisTimeoutMs;
 

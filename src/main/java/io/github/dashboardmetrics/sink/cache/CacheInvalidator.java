@@ -30,10 +30,11 @@ import redis.clients.jedis.util.Pool;
  * <p>So a failure (Redis down, slow, refusing the password) is counted per key, reported in one
  * warning line at most once a minute, and pauses further attempts for a growing interval (1 s
  * doubling to 30 s): while Redis is unreachable the writer does not wait for a connect timeout
- * after every batch. One call waits at most about two timeouts ({@link CacheInvalidation#timeoutMs}:
- * connect, then the reply of one {@code DEL}; keys left when a call has used up
- * {@link #CALL_BUDGET_TIMEOUTS} timeouts are counted as failed), so a slow or frozen Redis never
- * holds the rollup writer for long.
+ * after every batch. One call waits at most about three timeouts ({@link CacheInvalidation#timeoutMs}:
+ * connect, then {@code DEL} replies; no further {@code DEL} starts once the call has used up
+ * {@link #CALL_BUDGET_TIMEOUTS} timeouts, its keys are counted as failed), plus one connect
+ * timeout per Sentinel asked when the Sentinel pool is (re)created, so a slow or frozen Redis
+ * never holds the rollup writer for long.
  *
  * <p>The client is Jedis: TLS ({@code rediss://}, CA and client certificates), ACL users, and
  * Sentinel (the master is asked from the Sentinels, and followed when they fail over). One
