@@ -3,11 +3,14 @@ package io.github.dashboardmetrics.cli;
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
+import io.github.dashboardmetrics.pipeline.StartupRetry;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.RollupWrites;
+import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
@@ -106,13 +109,23 @@ public class RunCommand implements Callable<Integer> {
     @Option(names = "--reset-rollups", defaultValue = "auto", paramLabel = "WHEN",
             description = {"Empty the rollup tables before the snapshot is read: auto, always or never. "
                     + "auto: on a local run that starts fresh (no checkpoint) with --startup initial; never on a "
-                    + "cluster, where main() runs again on every JobManager failover. Rows of the Celery task "
+                    + "cluster, where main() runs again on every JobManager failover (always is refused in application mode). "
+                    + "Rows of the Celery task "
                     + "for buckets without source rows are not rewritten by the job, so a first deployment "
                     + "wants them gone. Default: ${DEFAULT-VALUE}."})
     String resetRollups;
 
+    @Option(names = "--startup-retry-seconds", defaultValue = "120", paramLabel = "SECONDS",
+            description = "Application mode only (main() runs in the JobManager, again on every failover): how long to "
+                    + "retry a database that cannot be reached at start before giving up. Elsewhere a start fails at "
+                    + "once. Default: ${DEFAULT-VALUE}.")
+    int startupRetrySeconds;
+
     @Override
     public Integer call() throws Exception {
+        if (startupRetrySeconds < 0) {
+            throw new IllegalArgumentException("--startup-retry-seconds must be >= 0, got " + startupRetrySeconds);
+        }
         JobConfig config = config();
         RollupWrites writes = new RollupWrites(writeRetries);
         ResetRollups reset = ResetRollups.parse(resetRollups);
@@ -147,8 +160,23 @@ public class RunCommand implements Callable<Integer> {
      * checkpointing, state backend and restarts, and {@code -s} / the operator restore state.
      */
     private int runOnCluster(JobConfig config, ResetRollups reset, RollupWrites writes) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config));
-        MetricsJob.build(env, config, operations.cacheInvalidation(), writes);
+        CacheInvalidation cache = operations.cacheInvalidation();
+        boolean applicationMode = StartupRetry.applicationMode(
+                StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config)).getConfiguration());
+        if (applicationMode && reset == ResetRollups.ALWAYS) {
+            throw new IllegalArgumentException("--reset-rollups always cannot be used in application mode: main() runs "
+                    + "again on every JobManager failover and would empty the rollups under the restored job; empty them "
+                    + "once with a local run (or build shadow tables and promote), then deploy without it");
+        }
+        // In application mode main() runs again on every JobManager failover: a database that is
+        // unreachable at that moment is waited for (bounded), and every side effect is idempotent.
+        StreamExecutionEnvironment env = StartupRetry.whileUnreachable("the job's databases",
+                applicationMode ? Duration.ofSeconds(startupRetrySeconds) : Duration.ZERO, () -> {
+                    StreamExecutionEnvironment fresh =
+                            StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config));
+                    MetricsJob.build(fresh, config, cache, writes);
+                    return fresh;
+                });
         if (operations.prometheusPort != null) {
             System.out.println("--prometheus-port only applies to local runs: on a cluster, configure "
                     + "metrics.reporter.prom.* in the cluster's configuration");

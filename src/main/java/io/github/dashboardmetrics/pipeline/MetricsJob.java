@@ -138,7 +138,10 @@ public final class MetricsJob {
     /** The job's own replication slot through Flink CDC; the preflight checks both databases. */
     private static ChangeMessages postgresMessages(StreamExecutionEnvironment env, JobConfig config) {
         SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
-        SourcePreflight.requireSlotAvailable(config.source(), config.slot());
+        // In application mode main() runs again after a JobManager failover, while this job's own
+        // source (restored, or not yet cancelled) may hold the slot: not a second job.
+        SourcePreflight.requireSlotAvailable(config.source(), config.slot(),
+                StartupRetry.applicationMode(env.getConfiguration()));
         CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
                 config.publication(), config.startup(), checked.capturedTables());
         DataStream<ChangeMessage> messages = env

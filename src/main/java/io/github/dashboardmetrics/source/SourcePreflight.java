@@ -59,10 +59,25 @@ public final class SourcePreflight {
     }
 
     /**
+     * The same; with {@code mayBeThisJob} (application mode, where {@code main()} runs again after
+     * a JobManager failover while the job's own restored source may already stream from the
+     * slot) an active slot is accepted with a warning instead: a second job on it fails when its
+     * source starts.
+     */
+    public static void requireSlotAvailable(DatabaseTarget source, String slot, boolean mayBeThisJob) {
+        requireSlotAvailable(source, slot, mayBeThisJob ? java.time.Duration.ZERO : SLOT_RELEASE_GRACE, mayBeThisJob);
+    }
+
+    static void requireSlotAvailable(DatabaseTarget source, String slot, java.time.Duration grace) {
+        requireSlotAvailable(source, slot, grace, false);
+    }
+
+    /**
      * The same, waiting up to {@code grace} for an active slot to be released: a job killed a
      * moment ago holds its slot until PostgreSQL notices the closed connection.
      */
-    static void requireSlotAvailable(DatabaseTarget source, String slot, java.time.Duration grace) {
+    private static void requireSlotAvailable(DatabaseTarget source, String slot, java.time.Duration grace,
+            boolean mayBeThisJob) {
         DatabaseTarget.requireIdentifier(slot, "slot name");
         long deadline = System.nanoTime() + grace.toNanos();
         try (Connection c = source.connect(); PreparedStatement ps = c.prepareStatement(
@@ -80,6 +95,13 @@ public final class SourcePreflight {
                     }
                     requireWalKept(slot, rs.getString("wal_status"));
                     if (!rs.getBoolean("active")) {
+                        return;
+                    }
+                    if (mayBeThisJob) {
+                        org.slf4j.LoggerFactory.getLogger(SourcePreflight.class).warn("Replication slot {} is active (pid {}): "
+                                + "in application mode that is this job's own source after a JobManager failover; "
+                                + "continuing (a second job on this slot would fail when its source starts)",
+                                slot, rs.getString("active_pid"));
                         return;
                     }
                     if (System.nanoTime() > deadline) {

@@ -14,6 +14,9 @@ import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.sink.cache.DashboardCacheKeys;
 import io.github.dashboardmetrics.sink.cache.RedisServer;
+import io.github.dashboardmetrics.sink.cache.RedisTls;
+import io.github.dashboardmetrics.sink.cache.TestCertificates;
+import io.github.dashboardmetrics.config.RedisTarget;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
@@ -39,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The job with its operational extras on: a real redis-server holding Unstract-style cached
- * dashboard hours, and the Prometheus endpoint of the mini cluster. One job run, in steps:
+ * dashboard hours (reached over TLS with a client certificate, as an ACL user), and the Prometheus endpoint of the mini cluster. One job run, in steps:
  * random changes delete exactly the cached keys of the hours they rewrote; one precise change
  * deletes its hour's key and its metrics' keys but not the other metrics' keys; the endpoint
  * exports every metric the README and the dashboard name; then Redis dies, and the rollups stay
@@ -59,14 +62,22 @@ class OperationsIT {
             throws Exception {
         long seed = Exactness.seed("OperationsIT");
         int prometheusPort = RedisServer.freePort();
-        try (EmbeddedDatabase db = EmbeddedDatabase.start(); RedisServer redis = RedisServer.start(redisDir)) {
+        TestCertificates certs = TestCertificates.make(redisDir.resolve("certs"));
+        try (EmbeddedDatabase db = EmbeddedDatabase.start();
+                RedisServer redis = RedisServer.startTls(redisDir.resolve("redis"), certs, "yes")) {
+            // As a production Redis would be: TLS with client certificates, and an ACL user that may
+            // only delete the dashboard's keys (the job reaches it only through its TLS port).
+            redis.command("ACL", "SETUSER", "dashboard", "on", ">user-pw", "~" + DashboardCacheKeys.DEFAULT_PREFIX + "*",
+                    "+@connection", "+del");
+            RedisTarget redisTarget = RedisTarget.parse("rediss://localhost:" + redis.tlsPort() + "/0", "dashboard", "user-pw",
+                    RedisTls.read(certs.caCert(), certs.clientCert(), certs.clientKey()), null, null);
             db.createUnstractSchema("unstract", true);
             DatabaseTarget target = db.target("unstract");
             WorkloadGenerator.Options options = WorkloadGenerator.Options.defaults()
                     .withOrganizations(6).withHistoryDays(20).withHitlQueue(true);
             JobConfig config = new JobConfig(target, target, "it_ops", "it_ops", Startup.INITIAL, stateDir, null, 200,
                     1000, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
-            CacheInvalidation cache = new CacheInvalidation(redis.target(), DashboardCacheKeys.DEFAULT_PREFIX);
+            CacheInvalidation cache = new CacheInvalidation(redisTarget, DashboardCacheKeys.DEFAULT_PREFIX);
             try (WorkloadGenerator workload = new WorkloadGenerator(target, seed, options)) {
                 workload.setUp();
                 workload.run(1_000);

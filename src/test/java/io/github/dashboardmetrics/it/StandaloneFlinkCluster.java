@@ -51,6 +51,12 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     private Process taskManager;
     private final HttpClient http = HttpClient.newHttpClient();
 
+    /** The JobManager's command and environment, to start it again after {@link #killJobManager()}. */
+    private List<String> jobManagerCommand;
+    private Map<String, String> jobManagerEnvironment = Map.of();
+    private Process jobManager;
+    private int jobManagerStarts;
+
     private StandaloneFlinkCluster(Path home, int restPort, String classpath) {
         this.home = home;
         this.restPort = restPort;
@@ -58,19 +64,69 @@ final class StandaloneFlinkCluster implements AutoCloseable {
     }
 
     static StandaloneFlinkCluster start(Path home) throws Exception {
-        Path target = Path.of("target").toAbsolutePath();
-        String classpath = clusterClasspath(target);
-        int restPort = freePort();
-        Path conf = Files.createDirectories(home.resolve("conf"));
-        Files.writeString(conf.resolve("config.yaml"), configuration(home, restPort));
-        Files.copy(Path.of("src/test/resources/log4j2-test.properties"), conf.resolve("log4j2.properties"));
-        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(home, restPort, classpath);
-        cluster.writeFlinkCli();
+        StandaloneFlinkCluster cluster = prepare(home, Map.of());
+        cluster.jobManagerCommand = cluster.java(List.of("-Xmx768m"));
+        cluster.jobManagerCommand.addAll(List.of("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                "--configDir", home.resolve("conf").toString()));
         cluster.startJobManager();
         cluster.startTaskManager();
         Await.until("a TaskManager registered at the JobManager", Duration.ofSeconds(90),
                 cluster::registeredTaskManagers, n -> n >= 1);
         return cluster;
+    }
+
+    /**
+     * An application cluster: the JobManager runs {@code mainClass} of {@code jobJar} with
+     * {@code args} itself (application mode: {@code main()} inside the JobManager, again on every
+     * start), with {@code environment} (e.g. a password) and {@code extraConfiguration} (e.g. HA).
+     * Returns once a TaskManager is registered; the job may still be starting.
+     */
+    static StandaloneFlinkCluster startApplication(Path home, Map<String, String> extraConfiguration, Path jobJar,
+            String mainClass, List<String> args, Map<String, String> environment) throws Exception {
+        StandaloneFlinkCluster cluster = prepare(home, extraConfiguration);
+        // Only the entry point's class beside Flink's jars: the job's classes come from the job jar.
+        String entryPoint = ApplicationClusterMain.class.getName().replace('.', '/') + ".class";
+        Path entryPointDir = home.resolve("entrypoint");
+        Files.createDirectories(entryPointDir.resolve(entryPoint).getParent());
+        Files.copy(Path.of("target/test-classes").resolve(entryPoint), entryPointDir.resolve(entryPoint));
+        List<String> command = cluster.java(List.of("-Xmx768m"));
+        int cp = command.indexOf("-cp");
+        command.set(cp + 1, command.get(cp + 1) + File.pathSeparator + entryPointDir);
+        command.add(ApplicationClusterMain.class.getName());
+        command.addAll(List.of(home.resolve("conf").toString(), jobJar.toAbsolutePath().toString(), mainClass));
+        command.addAll(args);
+        cluster.jobManagerCommand = command;
+        cluster.jobManagerEnvironment = Map.copyOf(environment);
+        cluster.startJobManager();
+        cluster.startTaskManager();
+        Await.until("a TaskManager registered at the JobManager (through ZooKeeper)", Duration.ofSeconds(180),
+                cluster::registeredTaskManagers, n -> n >= 1);
+        return cluster;
+    }
+
+    private static StandaloneFlinkCluster prepare(Path home, Map<String, String> extraConfiguration) throws Exception {
+        Path target = Path.of("target").toAbsolutePath();
+        String classpath = clusterClasspath(target);
+        int restPort = freePort();
+        Path conf = Files.createDirectories(home.resolve("conf"));
+        StringBuilder yaml = new StringBuilder();
+        for (String line : configuration(home, restPort).split("\n")) {
+            String key = line.contains(":") && !line.startsWith("#") ? line.substring(0, line.indexOf(':')).trim() : null;
+            if (key == null || !extraConfiguration.containsKey(key)) {
+                yaml.append(line).append('\n'); // the extra configuration replaces what it names
+            }
+        }
+        extraConfiguration.forEach((k, v) -> yaml.append(k).append(": ").append(v).append('\n'));
+        Files.writeString(conf.resolve("config.yaml"), yaml);
+        Files.copy(Path.of("src/test/resources/log4j2-test.properties"), conf.resolve("log4j2.properties"));
+        StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(home, restPort, classpath);
+        cluster.writeFlinkCli();
+        return cluster;
+    }
+
+    /** The cluster's class path (Flink's jars), e.g. to run ZooKeeper from flink-shaded-zookeeper. */
+    static String classpath() throws IOException {
+        return clusterClasspath(Path.of("target").toAbsolutePath());
     }
 
     private static String clusterClasspath(Path target) throws IOException {
@@ -128,11 +184,29 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         flink.toFile().setExecutable(true);
     }
 
-    private void startJobManager() throws IOException {
-        List<String> command = java(List.of("-Xmx768m"));
-        command.addAll(List.of("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                "--configDir", home.resolve("conf").toString()));
-        processes.add(launch(command, home.resolve("jobmanager.log")));
+    /** Starts the JobManager (again: after {@link #killJobManager()}, logging to jobmanager-N.log). */
+    void startJobManager() throws IOException {
+        Path log = home.resolve(jobManagerStarts == 0 ? "jobmanager.log" : "jobmanager-" + jobManagerStarts + ".log");
+        jobManagerStarts++;
+        ProcessBuilder builder = new ProcessBuilder(jobManagerCommand).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(jobManagerEnvironment);
+        jobManager = builder.start();
+        processes.add(jobManager);
+    }
+
+    /** The log of the latest JobManager start. */
+    Path jobManagerLog() {
+        return home.resolve(jobManagerStarts <= 1 ? "jobmanager.log" : "jobmanager-" + (jobManagerStarts - 1) + ".log");
+    }
+
+    /** SIGKILL of the JobManager process: what a crashed machine or container does. */
+    void killJobManager() throws InterruptedException {
+        jobManager.destroyForcibly();
+        jobManager.waitFor();
+    }
+
+    boolean jobManagerAlive() {
+        return jobManager.isAlive();
     }
 
     /** Starts a TaskManager with the memory settings Flink's start scripts would compute. */

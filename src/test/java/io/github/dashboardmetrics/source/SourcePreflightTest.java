@@ -163,6 +163,11 @@ class SourcePreflightTest {
         try (var streaming = io.github.dashboardmetrics.demo.ReplicationClient.streamFrom(db, "pf_busy")) {
             assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_busy", java.time.Duration.ofSeconds(1)))
                     .isInstanceOf(PreflightException.class).hasMessageContaining("is in use by another process");
+            // application mode: main() runs again after a JobManager failover while the job's own
+            // restored source streams from the slot: accepted (with a warning), at once
+            SourcePreflight.requireSlotAvailable(t, "pf_busy", true);
+            assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "pf_busy", java.time.Duration.ZERO))
+                    .as("still refused outside application mode").isInstanceOf(PreflightException.class);
         }
         assertThatThrownBy(() -> SourcePreflight.requireSlotAvailable(t, "bad slot"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slot name");
