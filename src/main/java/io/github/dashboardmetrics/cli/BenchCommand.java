@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.cli;
 
+import io.github.dashboardmetrics.bench.BenchChart;
 import io.github.dashboardmetrics.bench.BenchProfile;
 import io.github.dashboardmetrics.bench.BenchReport;
 import io.github.dashboardmetrics.bench.BenchRunner;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
                 "snapshot backfill rate, freshness and highest sustained rate of a streamed",
                 "Unstract-like workload, the cost of one run of Unstract's Celery task on the",
                 "same data, and how fast PostgreSQL itself decodes the same changes (pgoutput).",
-                "Prints progress and a table; --out also writes the results as JSON.",
+                "Prints progress and a table; --out also writes the results as JSON and a chart as SVG.",
                 "--profile quick takes about 5 minutes on 2 cores, full 30-60 minutes."})
 public class BenchCommand implements Callable<Integer> {
 
@@ -29,7 +30,9 @@ public class BenchCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     String profile;
 
-    @Option(names = "--out", paramLabel = "FILE.json", description = "Also write the results to this JSON file.")
+    @Option(names = "--out", paramLabel = "FILE.json",
+            description = "Also write the results to this JSON file, and a chart of them (freshness against change rate,"
+                    + " throughput against its ceiling) to FILE.svg beside it.")
     Path out;
 
     @Option(names = "--organizations", paramLabel = "N", description = "Organisations in the dataset (overrides the profile).")
@@ -100,6 +103,9 @@ public class BenchCommand implements Callable<Integer> {
         if (out != null) {
             report.writeJson(out);
             System.out.println("JSON: " + out.toAbsolutePath());
+            Path chart = BenchChart.svgNextTo(out);
+            BenchChart.writeFromJson(out, chart);
+            System.out.println("Chart: " + chart.toAbsolutePath());
         }
         return 0;
     }
