@@ -91,7 +91,8 @@ public class RunCommand implements Callable<Integer> {
                     + "auto: on a local run that starts fresh (no checkpoint) with --startup initial; never on a "
                     + "cluster, where main() runs again on every JobManager failover. Rows of the Celery task "
                     + "for buckets without source rows are not rewritten by the job, so a first deployment "
-                    + "wants them gone. Default: ${DEFAULT-VALUE}."})
+                    + "wants them gone; in production build into shadow tables and promote them instead "
+                    + "(docs/deploying.md). Default: ${DEFAULT-VALUE}."})
     String resetRollups;
 
     @Override
