@@ -17,8 +17,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE
     ON unstract.event_metrics_hourly, unstract.event_metrics_daily, unstract.event_metrics_monthly
     TO dashboard_metrics;
 
--- The dead-letter table: one row per change event the job refuses (README, "Bad input and dead
--- letters"). The job creates it itself when its role may create tables in the schema.
+-- The dead-letter table: one row per change event the job refuses (docs/operations.md, "Dead
+-- letters and bad input"). The job creates it itself when its role may create tables in the schema.
 CREATE TABLE IF NOT EXISTS unstract.dashboard_metrics_dead_letter (
     event_key       text PRIMARY KEY,       -- sha-256 of position and payload: a replay is stored once
     detected_at     timestamptz NOT NULL,

@@ -1,4 +1,4 @@
--- For a rebuild (README, "Rebuilding from a fresh snapshot"): empty copies of the three rollup
+-- For a first deployment or a rebuild (docs/deploying.md): empty copies of the three rollup
 -- tables in a shadow schema, for the second job to fill. LIKE ... INCLUDING ALL copies columns,
 -- the unique keys the job's upsert needs, and the indexes (not the foreign keys).
 CREATE SCHEMA unstract_rebuild;

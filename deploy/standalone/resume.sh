@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Resumes the job from a savepoint (or retained checkpoint), detached; the same build or a newer
-# one (see the README's list of operator uids for what keeps state compatible).
+# one (docs/deploying.md lists the operator uids and what keeps state compatible).
 #   FLINK_HOME=/opt/flink DASHBOARD_METRICS_DB_PASSWORD=... deploy/standalone/resume.sh SAVEPOINT_PATH \
 #       --db-url jdbc:postgresql://db:5432/unstract --db-user dashboard_metrics [run options]
 set -euo pipefail

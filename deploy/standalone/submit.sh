@@ -4,7 +4,8 @@
 #       --db-url jdbc:postgresql://db:5432/unstract --db-user dashboard_metrics [run options]
 # Prints Flink's "Job has been submitted with JobID <id>". FLINK_OPTS passes options to
 # `flink run` (e.g. "-m jobmanager:8081 -p 2"); JOB_JAR overrides the jar (default: target/*-job.jar).
-# On a first deployment add --reset-rollups always to replace the Celery task's rows.
+# A first deployment writes shadow tables (--rollup-db-schema unstract_rebuild) and switches with
+# promote: docs/deploying.md, "First deployment".
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=common.sh

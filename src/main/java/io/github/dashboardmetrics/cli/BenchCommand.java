@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.cli;
 
+import io.github.dashboardmetrics.bench.BenchChart;
 import io.github.dashboardmetrics.bench.BenchProfile;
 import io.github.dashboardmetrics.bench.BenchReport;
 import io.github.dashboardmetrics.bench.BenchRunner;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Option;
                 "catch-up; then for each state backend the job's snapshot until exact, its checkpointed state per",
                 "source row, freshness and highest sustained rate of a streamed Unstract-like workload, and the",
                 "catch-up of changes piled up while it was stopped; the Celery task on the same data; PostgreSQL's",
-                "own pgoutput decoding. Prints progress and a table; --out also writes the results as JSON.",
+                "own pgoutput decoding. Prints progress and a table; --out also writes JSON and a chart as SVG.",
                 "Its length depends on the job's speed: --profile quick took 66 minutes on 2 busy cores with the",
                 "state layout before issue 11 (both backends; the heap restore alone 19 minutes); full takes longer;",
                 "scale (10M rows, RocksDB, snapshot only) and restore (2M rows, run killed and restarted) are opt-in."})
@@ -36,7 +37,9 @@ public class BenchCommand implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}.")
     String profile;
 
-    @Option(names = "--out", paramLabel = "FILE.json", description = "Also write the results to this JSON file.")
+    @Option(names = "--out", paramLabel = "FILE.json",
+            description = "Also write the results to this JSON file, and a chart of them (freshness against change rate,"
+                    + " throughput against its ceiling) to FILE.svg beside it.")
     Path out;
 
     @Option(names = "--organizations", paramLabel = "N", description = "Organisations in the dataset (overrides the profile).")
@@ -121,6 +124,9 @@ public class BenchCommand implements Callable<Integer> {
         if (out != null) {
             report.writeJson(out);
             System.out.println("JSON: " + out.toAbsolutePath());
+            Path chart = BenchChart.svgNextTo(out);
+            BenchChart.writeFromJson(out, chart);
+            System.out.println("Chart: " + chart.toAbsolutePath());
         }
         return 0;
     }

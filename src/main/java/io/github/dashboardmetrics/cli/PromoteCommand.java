@@ -6,10 +6,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code promote}: the one-transaction switch-over at the end of a rebuild (README, "Rebuilding"). */
+/** {@code promote}: the one-transaction switch-over at the end of a rebuild (docs/deploying.md, "Rebuild and promote"). */
 @Command(name = "promote", mixinStandardHelpOptions = true,
         description = {"Replace the rows of the live rollup tables with those of a shadow schema, in one transaction.",
-                "Used to switch dashboards to a rebuild: stop both jobs first (see the README, Rebuilding)."})
+                "Used to switch dashboards to a rebuild: stop every job writing either schema first (docs/deploying.md)."})
 public class PromoteCommand implements Callable<Integer> {
     @Option(names = "--db-url", required = true, paramLabel = "JDBC_URL",
             description = "Database of the rollup tables. Password from env " + DatabaseOptions.PASSWORD_ENV

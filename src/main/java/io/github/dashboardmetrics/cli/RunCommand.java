@@ -112,7 +112,8 @@ public class RunCommand implements Callable<Integer> {
                     + "cluster, where main() runs again on every JobManager failover (always is refused in application mode). "
                     + "Rows of the Celery task "
                     + "for buckets without source rows are not rewritten by the job, so a first deployment "
-                    + "wants them gone. Default: ${DEFAULT-VALUE}."})
+                    + "wants them gone; in production build into shadow tables and promote them instead "
+                    + "(docs/deploying.md). Default: ${DEFAULT-VALUE}."})
     String resetRollups;
 
     @Option(names = "--startup-retry-seconds", defaultValue = "120", paramLabel = "SECONDS",
