@@ -59,7 +59,7 @@ public class DemoCommand implements Callable<Integer> {
     int reportIntervalS;
 
     @Option(names = "--flush-interval-ms", defaultValue = "500", paramLabel = "MS",
-            description = "How often changed buckets are written. Default: ${DEFAULT-VALUE}.")
+            description = "No longer used: the rollup tables are written at checkpoints. Accepted so that existing command lines keep working.")
     long flushIntervalMs;
 
     @Mixin

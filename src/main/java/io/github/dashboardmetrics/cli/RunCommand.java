@@ -59,7 +59,7 @@ public class RunCommand implements Callable<Integer> {
     String fromSavepoint;
 
     @Option(names = "--flush-interval-ms", defaultValue = "500", paramLabel = "MS",
-            description = "How often changed buckets are written. Default: ${DEFAULT-VALUE}.")
+            description = "No longer used: the rollup tables are written at checkpoints (--checkpoint-interval-ms). Accepted so that existing command lines keep working.")
     long flushIntervalMs;
 
     @Option(names = "--checkpoint-interval-ms", paramLabel = "MS",
