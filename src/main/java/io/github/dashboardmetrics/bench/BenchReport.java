@@ -109,7 +109,7 @@ public record BenchReport(
         json.put("profile", Map.of("name", profile.name(), "organizations", profile.organizations(),
                 "history_months", profile.historyMonths(), "rows", profile.rows(), "rates", profile.rates(),
                 "step_seconds", profile.stepSeconds(), "catchup_changes", profile.catchupChanges()));
-        json.put("job", Map.of("flush_interval_ms", settings.flushIntervalMs(), "max_heap_mb", round(maxHeapMb),
+        json.put("job", Map.of("max_heap_mb", round(maxHeapMb),
                 "cores", Runtime.getRuntime().availableProcessors()));
         json.put("dataset", Map.of("rows_per_table", datasetRows, "rows", datasetTotalRows, "load_s", round3(datasetLoadSeconds)));
         if (ceiling != null) {

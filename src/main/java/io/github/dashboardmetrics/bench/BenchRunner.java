@@ -44,15 +44,12 @@ public final class BenchRunner {
     static final int PILE_TRANSACTION = 500;
 
     /**
-     * How the job under test runs: its flush interval, checkpoint interval (null: {@code run}'s
+     * How the job under test runs: its checkpoint interval (null: {@code run}'s
      * default for each backend) and the state backends to measure, in order ({@code rocksdb}:
      * incremental checkpoints, the default of {@code run}; {@code hashmap}: heap, full checkpoints).
      */
-    public record JobSettings(long flushIntervalMs, Long checkpointIntervalMs, List<String> stateBackends) {
+    public record JobSettings(Long checkpointIntervalMs, List<String> stateBackends) {
         public JobSettings {
-            if (flushIntervalMs <= 0) {
-                throw new IllegalArgumentException("--flush-interval-ms must be > 0");
-            }
             if (checkpointIntervalMs != null && checkpointIntervalMs < 100) {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 100");
             }
@@ -168,8 +165,8 @@ public final class BenchRunner {
         RollupReset.clearAll(target);
         SnapshotJudge judge = new SnapshotJudge(target);
         long liveRows = Slots.liveSourceRows(target);
-        say("      %,d live source rows, %,d expected rollup rows; checkpoints every %d ms, flush interval %d ms", liveRows,
-                judge.expectedRows(), job.checkpointIntervalMs(backend), job.flushIntervalMs());
+        say("      %,d live source rows, %,d expected rollup rows; checkpoints every %d ms (the tables are written at each)",
+                liveRows, judge.expectedRows(), job.checkpointIntervalMs(backend));
         jvm.resetPeakHeap();
         long writesAtStart = JvmAndState.rollupRowsWritten(target);
         jdk.jfr.Recording recording = jfr.start(backend + "-snapshot");

@@ -62,9 +62,6 @@ public class BenchCommand implements Callable<Integer> {
             description = "Changes piled up while the source ceiling and the job are stopped, then drained (overrides the profile).")
     Long catchupChanges;
 
-    @Option(names = "--flush-interval-ms", defaultValue = "500", paramLabel = "MS",
-            description = "The job's flush interval, as run --flush-interval-ms. Default: ${DEFAULT-VALUE}.")
-    long flushIntervalMs;
 
     @Option(names = "--checkpoint-interval-ms", paramLabel = "MS",
             description = "The job's checkpoint interval (the ceiling's too). Default: as run, 500 with rocksdb, 5000 with hashmap.")
@@ -110,7 +107,7 @@ public class BenchCommand implements Callable<Integer> {
     }
 
     BenchRunner.JobSettings jobSettings() {
-        return new BenchRunner.JobSettings(flushIntervalMs, checkpointIntervalMs, stateBackends);
+        return new BenchRunner.JobSettings(checkpointIntervalMs, stateBackends);
     }
 
     @Override

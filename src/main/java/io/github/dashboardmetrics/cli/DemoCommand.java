@@ -58,10 +58,6 @@ public class DemoCommand implements Callable<Integer> {
             description = "Seconds between live reports. Default: ${DEFAULT-VALUE}.")
     int reportIntervalS;
 
-    @Option(names = "--flush-interval-ms", defaultValue = "500", paramLabel = "MS",
-            description = "No longer used: the rollup tables are written at checkpoints. Accepted so that existing command lines keep working.")
-    long flushIntervalMs;
-
     @Mixin
     OperationsOptions operations;
 
@@ -89,7 +85,7 @@ public class DemoCommand implements Callable<Integer> {
                 workload.run(historyChanges);
 
                 JobConfig config = new JobConfig(target, target, "dashboard_metrics_demo", "dashboard_metrics_demo",
-                        Startup.INITIAL, stateDir, null, flushIntervalMs, 5_000, RetentionPolicy.DEFAULT, 3_600_000L, 1, webPort);
+                        Startup.INITIAL, stateDir, null, 1_000, RetentionPolicy.DEFAULT, 3_600_000L, 1, webPort);
                 Configuration conf = MetricsJob.flinkConfiguration(config);
                 if (operations.configurePrometheus(conf)) {
                     System.out.println("Prometheus metrics: http://localhost:" + operations.prometheusPort + "/metrics");

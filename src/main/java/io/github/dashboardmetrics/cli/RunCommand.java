@@ -58,10 +58,6 @@ public class RunCommand implements Callable<Integer> {
             description = "Restore this savepoint (or retained checkpoint) instead of the newest checkpoint.")
     String fromSavepoint;
 
-    @Option(names = "--flush-interval-ms", defaultValue = "500", paramLabel = "MS",
-            description = "No longer used: the rollup tables are written at checkpoints (--checkpoint-interval-ms). Accepted so that existing command lines keep working.")
-    long flushIntervalMs;
-
     @Option(names = "--checkpoint-interval-ms", paramLabel = "MS",
             description = "Checkpoint interval of a local run (on a cluster its configuration decides). "
                     + "Default: 500 with rocksdb, 5000 with hashmap (each heap checkpoint is a full copy of the state).")
@@ -210,7 +206,7 @@ public class RunCommand implements Callable<Integer> {
 
     JobConfig config() {
         return kafka.applyTo(new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
-                flushIntervalMs, checkpointIntervalMs != null ? checkpointIntervalMs
+                checkpointIntervalMs != null ? checkpointIntervalMs
                         : StateBackendDefaults.defaultCheckpointIntervalMs(stateBackend),
                 new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays),
                 retentionCleanupIntervalMin * 60_000L, parallelism, webPort));

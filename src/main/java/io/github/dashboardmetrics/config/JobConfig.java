@@ -18,7 +18,6 @@ public record JobConfig(
         Startup startup,
         Path stateDir,
         String fromSavepoint,
-        long flushIntervalMs,
         long checkpointIntervalMs,
         RetentionPolicy retention,
         long retentionCleanupIntervalMs,
@@ -33,7 +32,6 @@ public record JobConfig(
         DatabaseTarget.requireIdentifier(publication, "--publication");
         Objects.requireNonNull(startup, "startup");
         Objects.requireNonNull(stateDir, "state dir");
-        require(flushIntervalMs > 0, "--flush-interval-ms must be > 0");
         require(checkpointIntervalMs >= 100, "--checkpoint-interval-ms must be >= 100");
         require(retentionCleanupIntervalMs >= 0, "--retention-cleanup-interval-min must be >= 0 (0 = off)");
         require(parallelism >= 1, "--parallelism must be >= 1");
@@ -54,15 +52,15 @@ public record JobConfig(
 
     /** A job on the direct PostgreSQL source (Flink CDC). */
     public JobConfig(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication, Startup startup,
-            Path stateDir, String fromSavepoint, long flushIntervalMs, long checkpointIntervalMs,
+            Path stateDir, String fromSavepoint, long checkpointIntervalMs,
             RetentionPolicy retention, long retentionCleanupIntervalMs, int parallelism, int webPort) {
-        this(source, rollup, slot, publication, startup, stateDir, fromSavepoint, flushIntervalMs, checkpointIntervalMs,
+        this(source, rollup, slot, publication, startup, stateDir, fromSavepoint, checkpointIntervalMs,
                 retention, retentionCleanupIntervalMs, parallelism, webPort, null);
     }
 
     /** The same job reading Debezium's topics on Kafka instead of a replication slot of its own. */
     public JobConfig withKafka(KafkaSettings kafkaSettings) {
-        return new JobConfig(source, rollup, slot, publication, startup, stateDir, fromSavepoint, flushIntervalMs,
+        return new JobConfig(source, rollup, slot, publication, startup, stateDir, fromSavepoint,
                 checkpointIntervalMs, retention, retentionCleanupIntervalMs, parallelism, webPort,
                 Objects.requireNonNull(kafkaSettings, "kafka"));
     }

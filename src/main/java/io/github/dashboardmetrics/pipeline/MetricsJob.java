@@ -115,7 +115,7 @@ public final class MetricsJob {
                 .name("write " + DeadLetterTable.TABLE)
                 .uid("write-dead-letters");
         DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
-                new MetricsPipeline.Settings(config.flushIntervalMs(), config.retention()), null);
+                new MetricsPipeline.Settings(config.retention()), null);
         // One committer: each completed checkpoint's rows of all three tables in one transaction.
         RollupCommits.attach(rollups, changes, new RollupCommitter.Settings(config.rollup(),
                 source.rollupBesideOrganization(), writes.maxRetries(), cacheInvalidation));

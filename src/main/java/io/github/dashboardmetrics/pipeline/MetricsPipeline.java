@@ -39,7 +39,7 @@ public final class MetricsPipeline {
     private MetricsPipeline() {}
 
     /** Settings of the stages between source and sink. */
-    public record Settings(long flushIntervalMs, RetentionPolicy retention) implements Serializable {}
+    public record Settings(RetentionPolicy retention) implements Serializable {}
 
     private static final TypeInformation<WeightedRow> WEIGHTED = TypeInformation.of(WeightedRow.class);
 

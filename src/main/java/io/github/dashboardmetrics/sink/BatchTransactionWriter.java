@@ -84,8 +84,8 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
         DeadLetter deadLetter(T row, String error, long detectedAtMs);
     }
 
-    /** A row the database refused, with the error, now in the dead-letter table. */
-    record Refused<T>(T row, String error) {}
+    /** A row the database refused, with the error; {@code letter}: its dead letter, once written. */
+    record Refused<T>(T row, String error, DeadLetter letter) {}
 
     private final DatabaseTarget target;
     private final String what;
@@ -139,8 +139,8 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
                 if (!refused.isEmpty()) {
                     deadLettered.inc(refused.size());
                     for (Refused<T> r : refused) {
-                        LOG.warn("The database refused a row for {}; it is in {} and the job goes on: {} ({})", what,
-                                DeadLetterTable.TABLE, r.row(), r.error());
+                        LOG.warn("The database refused a row for {}; it is in {} and the job goes on: {} ({})",
+                                r.letter().sourceTable, DeadLetterTable.TABLE, r.letter().sourcePosition, r.error());
                     }
                 }
                 return refused;
@@ -184,13 +184,16 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
         try (java.sql.Statement st = connection.createStatement()) {
             st.execute("SET CONSTRAINTS ALL IMMEDIATE");
         }
-        List<Refused<T>> refused = new ArrayList<>();
-        isolate(rows, 0, rows.size(), refused);
-        if (!refused.isEmpty()) {
+        List<Refused<T>> isolated = new ArrayList<>();
+        isolate(rows, 0, rows.size(), isolated);
+        List<Refused<T>> refused = new ArrayList<>(isolated.size());
+        if (!isolated.isEmpty()) {
             PreparedStatement insert = statement(DeadLetterTable.insertStatement(target.schema()));
             long now = System.currentTimeMillis();
-            for (Refused<T> r : refused) {
-                DeadLetterTable.bind(insert, refusals.deadLetter(r.row(), r.error(), now));
+            for (Refused<T> r : isolated) {
+                DeadLetter letter = refusals.deadLetter(r.row(), r.error(), now);
+                refused.add(new Refused<>(r.row(), r.error(), letter));
+                DeadLetterTable.bind(insert, letter);
                 insert.addBatch();
             }
             try {
@@ -224,7 +227,7 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
             connection.rollback(savepoint);
             connection.releaseSavepoint(savepoint);
             if (to - from == 1) {
-                refused.add(new Refused<>(rows.get(from), describe(e)));
+                refused.add(new Refused<>(rows.get(from), describe(e), null));
                 return;
             }
         }

@@ -29,6 +29,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -190,8 +191,10 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         Counter retries = new RetriesOfTablesInFlight();
         boolean guard = settings.guardOrganization();
         DatabaseTarget target = settings.target();
-        writer = new BatchTransactionWriter<>(target, "the rollup tables", CommitStatement.sql(target.schema(), guard),
-                CommitStatement::bind, settings.maxRetries(), APPLICATION_NAME, retries);
+        writer = new BatchTransactionWriter<>(target, "the rollup tables",
+                BatchTransactionWriter.RowStatements.single(CommitStatement.sql(target.schema(), guard),
+                        CommitStatement::bind),
+                RollupCommitter::refused, settings.maxRetries(), APPLICATION_NAME, retries, new SimpleCounter());
         committedLsn = -1;
         MetricGroup job = JobMetrics.of(group);
         job.gauge(JobMetrics.COMMITTED_SOURCE_TIME_MS, (Gauge<Long>) () -> committedSourceTsMs);
@@ -311,7 +314,16 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
             tablesInFlight.add(row.granularity);
         }
         items.add(CommitStatement.Item.progress(at, lastId));
-        writer.write(items);
+        List<BatchTransactionWriter.Refused<CommitStatement.Item>> refused = writer.write(items);
+        if (!refused.isEmpty()) {
+            // Dead letters now, in the same transaction: the rest of the commit is in the tables.
+            Set<RollupRow> notWritten = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (BatchTransactionWriter.Refused<CommitStatement.Item> r : refused) {
+                notWritten.add(r.row().row());
+                metrics.get(r.row().row().granularity).writesDeadLettered().inc();
+            }
+            rows.removeIf(notWritten::contains);
+        }
         long now = System.currentTimeMillis();
         committed = new ProgressTable.Committed(at.lsn, at.changes, at.sourceTsMs);
         committedLsn = at.lsn;
@@ -325,6 +337,21 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
             LOGGER.debug("Committed {} rollup rows at {} ({})", rows.size(), at, why);
         }
         invalidateCache(byTable.get(Granularity.HOURLY));
+    }
+
+    /**
+     * A rollup row the database refuses for good (a trigger, a constraint, a value out of range)
+     * becomes a dead letter in the commit's own transaction, so that the rest of the commit lands and
+     * the job goes on (a restore would only meet the same refusal again). The progress row has no
+     * dead letter: the database refusing it is an error of the setup, and fails the job.
+     */
+    private static io.github.dashboardmetrics.source.DeadLetter refused(CommitStatement.Item item, String error,
+            long detectedAtMs) {
+        if (item.row() == null) {
+            throw new IllegalStateException("the database refused the row of " + ProgressTable.TABLE
+                    + " that records the committed source position: " + error);
+        }
+        return RollupStatements.refused(item.row(), error, detectedAtMs);
     }
 
     /** Deletes the cached hours of committed hourly rows now and once more a little later, off the commit path. */

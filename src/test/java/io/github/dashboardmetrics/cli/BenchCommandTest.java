@@ -46,7 +46,6 @@ class BenchCommandTest {
         assertThatThrownBy(() -> parse("--rates", "500,250").effectiveProfile()).hasMessageContaining("increase");
         assertThatThrownBy(() -> parse("--organizations", "0").effectiveProfile()).hasMessageContaining("--organizations");
         assertThatThrownBy(() -> parse("--step-seconds", "1").effectiveProfile()).hasMessageContaining("--step-seconds");
-        assertThatThrownBy(() -> parse("--flush-interval-ms", "0").effectiveProfile()).hasMessageContaining("--flush-interval-ms");
         assertThatThrownBy(() -> parse("--state-backend", "memory").effectiveProfile()).hasMessageContaining("rocksdb or hashmap");
         assertThatThrownBy(() -> parse("--catchup-changes", "10").effectiveProfile()).hasMessageContaining("--catchup-changes");
         assertThatThrownBy(() -> parse("--checkpoint-interval-ms", "10").effectiveProfile())

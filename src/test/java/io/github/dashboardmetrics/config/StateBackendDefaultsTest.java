@@ -17,7 +17,7 @@ class StateBackendDefaultsTest {
 
     private JobConfig config() {
         DatabaseTarget db = new DatabaseTarget("jdbc:postgresql://localhost:5432/unstract", "u", "p", "unstract");
-        return new JobConfig(db, db, "slot", "pub", Startup.INITIAL, stateDir, null, 500, 500, RetentionPolicy.DEFAULT, 0, 1, 0);
+        return new JobConfig(db, db, "slot", "pub", Startup.INITIAL, stateDir, null, 500, RetentionPolicy.DEFAULT, 0, 1, 0);
     }
 
     @Test

@@ -62,7 +62,7 @@ class ApplicationModeFailoverIT {
                     "zookeeper.sasl.disable", "true",
                     "restart-strategy.exponential-delay.max-backoff", "5 s");
             List<String> args = List.of("run", "--db-url", db.jdbcUrl(), "--db-user", db.user(), "--slot", "app_it",
-                    "--publication", "app_it", "--flush-interval-ms", "200", "--startup-retry-seconds", "180");
+                    "--publication", "app_it", "--startup-retry-seconds", "180");
             try (StandaloneFlinkCluster cluster = StandaloneFlinkCluster.startApplication(temp.resolve("flink"), ha, jobJar(),
                     Main.class.getName(), args, Map.of(DatabaseOptions.PASSWORD_ENV, db.password()))) {
                 String job = Await.until("the application's job running", CATCH_UP, () -> runningJob(cluster), id -> id != null);

@@ -45,7 +45,7 @@ class BadInputIT {
                 execute(target, "UPDATE page_usage SET pages_processed = -7 WHERE id IN (SELECT id FROM page_usage ORDER BY id LIMIT 2)");
 
                 JobConfig config = new JobConfig(target, target, "it_bad", "it_bad", Startup.INITIAL, stateDir, null,
-                        200, 1000, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
+                        1000, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
                 try (RunningJob job = RunningJob.start(config)) {
                     workload.run(500);
                     Exactness.awaitExact(target, target);

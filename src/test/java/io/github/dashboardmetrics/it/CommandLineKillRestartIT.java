@@ -68,6 +68,6 @@ class CommandLineKillRestartIT {
     private static JobProcess.Command command(EmbeddedDatabase db, Path stateDir) throws Exception {
         return JobProcess.Command.run(List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(), "--slot", "cli_kill",
                 "--publication", "cli_kill", "--state-dir", stateDir.toString(),
-                "--checkpoint-interval-ms", "1000", "--flush-interval-ms", "200", "--parallelism", "4"));
+                "--checkpoint-interval-ms", "1000", "--parallelism", "4"));
     }
 }

@@ -302,7 +302,7 @@ class DatabaseFaultsIT {
         List<String> args = new ArrayList<>(List.of("--db-url", source.jdbcUrl(),
                 "--db-user", source.user(), "--rollup-db-url", rollupDb.jdbcUrl(), "--slot", "faults",
                 "--publication", "faults", "--state-dir", dir.resolve("state").toString(),
-                "--checkpoint-interval-ms", "1000", "--flush-interval-ms", "200"));
+                "--checkpoint-interval-ms", "1000"));
         args.addAll(moreOptions);
         return JobProcess.Command.run(args);
     }

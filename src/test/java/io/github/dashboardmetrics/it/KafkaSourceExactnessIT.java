@@ -107,7 +107,7 @@ class KafkaSourceExactnessIT {
         Files.writeString(properties, "partition.discovery.interval.ms=1000\n");
         KafkaSettings kafka = new KafkaSettings(broker.bootstrap(), topicPrefix, "dashboard-metrics-" + topicPrefix,
                 KafkaClientProperties.load(properties));
-        return new JobConfig(target, target, "unused", "unused", Startup.INITIAL, stateDir, null, 200, 1000,
+        return new JobConfig(target, target, "unused", "unused", Startup.INITIAL, stateDir, null, 1000,
                 RetentionPolicy.DEFAULT, 3_600_000L, parallelism, 0).withKafka(kafka);
     }
 

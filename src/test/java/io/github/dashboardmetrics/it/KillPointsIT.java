@@ -11,7 +11,6 @@ import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -42,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>streaming under load (a checkpoint of the run completed, changes still being written);
  *   <li>resuming: the checkpoint to restore found ("Resuming from" logged), before the job was built;
  *   <li>right after that, restoring: the committer's state restored (two kills in quick succession);
- *   <li>between a checkpoint and the writer's flush: a checkpoint completed after a burst of
- *       changes, whose first rollup write is held in flight;
+ *   <li>between a checkpoint's completion and its commit: a checkpoint that closed changes of a
+ *       burst completed, its commit held in flight;
  *   <li>recovering: the restored run's first write (its re-commit of staged rows, or its first checkpoint's) in flight;
  *   <li>streaming a big source transaction (every usage row's cost doubled), its first write held
  *       in flight, the rest of it backpressured;
@@ -81,7 +80,7 @@ class KillPointsIT {
                         "--slot", "kill_points", "--publication", "kill_points",
                         "--state-dir", dir.resolve("state").toString(),
                         // a long flush interval: buckets stay pending (in state, unwritten) across checkpoints
-                        "--checkpoint-interval-ms", "1000", "--flush-interval-ms", "3000"));
+                        "--checkpoint-interval-ms", "1000"));
 
                 JobProcess job = start();
                 job.awaitLog("Starting fresh", POINT);
@@ -125,12 +124,14 @@ class KillPointsIT {
 
                 job = start();
                 Exactness.awaitExact(target, target);
+                Optional<Path> beforeBurst = CheckpointLocator.latestCompleted(checkpoints);
                 gate.holdWrites();
                 workload.run(200);
-                long burstEnd = System.currentTimeMillis();
-                awaitWhileAlive(job, "a checkpoint after the burst, then its first write in flight",
-                        () -> checkpointAfter(checkpoints, burstEnd + 500) && gate.writersWaiting() > 0);
-                kill(job, "8 between a checkpoint and the writer's flush");
+                // The commit of the first checkpoint that closed changes of the burst is held; later
+                // checkpoints cannot complete behind it (the committer's thread waits).
+                awaitWhileAlive(job, "a checkpoint with changes of the burst completed, its commit in flight",
+                        () -> newCheckpoint(checkpoints, beforeBurst) && gate.writersWaiting() > 0);
+                kill(job, "8 between a checkpoint's completion and its commit");
                 gate.releaseWrites();
 
                 gate.holdWrites();
@@ -219,12 +220,6 @@ class KillPointsIT {
     private static boolean newCheckpoint(Path checkpoints, Optional<Path> before) {
         Optional<Path> latest = CheckpointLocator.latestCompleted(checkpoints);
         return latest.isPresent() && !latest.equals(before);
-    }
-
-    /** Whether a checkpoint completed (its metadata written) after {@code millis}. */
-    private static boolean checkpointAfter(Path checkpoints, long millis) throws IOException {
-        Optional<Path> latest = CheckpointLocator.latestCompleted(checkpoints);
-        return latest.isPresent() && Files.getLastModifiedTime(latest.get().resolve("_metadata")).toMillis() > millis;
     }
 
     /**

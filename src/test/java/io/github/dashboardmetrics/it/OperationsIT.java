@@ -75,7 +75,7 @@ class OperationsIT {
             DatabaseTarget target = db.target("unstract");
             WorkloadGenerator.Options options = WorkloadGenerator.Options.defaults()
                     .withOrganizations(6).withHistoryDays(20).withHitlQueue(true);
-            JobConfig config = new JobConfig(target, target, "it_ops", "it_ops", Startup.INITIAL, stateDir, null, 200,
+            JobConfig config = new JobConfig(target, target, "it_ops", "it_ops", Startup.INITIAL, stateDir, null,
                     1000, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
             CacheInvalidation cache = new CacheInvalidation(redisTarget, DashboardCacheKeys.DEFAULT_PREFIX);
             try (WorkloadGenerator workload = new WorkloadGenerator(target, seed, options)) {

@@ -31,7 +31,7 @@ class RebuildIT {
     private static final Duration CATCH_UP = Duration.ofSeconds(180);
 
     private static JobConfig job(DatabaseTarget source, DatabaseTarget rollup, String slot, Path stateDir) {
-        return new JobConfig(source, rollup, slot, slot, Startup.INITIAL, stateDir, null, 200, 1000,
+        return new JobConfig(source, rollup, slot, slot, Startup.INITIAL, stateDir, null, 1000,
                 RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
     }
 

@@ -46,7 +46,7 @@ class StandaloneClusterSavepointIT {
             DatabaseTarget target = db.target("unstract");
             Map<String, String> env = Map.of(DatabaseOptions.PASSWORD_ENV, db.password());
             List<String> runArgs = List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(),
-                    "--slot", "cluster_it", "--publication", "cluster_it", "--flush-interval-ms", "200",
+                    "--slot", "cluster_it", "--publication", "cluster_it",
                     "--reset-rollups", "always");
             try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
                     WorkloadGenerator.Options.defaults().withOrganizations(8).withHistoryDays(70))) {
@@ -87,7 +87,7 @@ class StandaloneClusterSavepointIT {
             DatabaseTarget target = db.target("unstract");
             Map<String, String> env = Map.of(DatabaseOptions.PASSWORD_ENV, db.password());
             List<String> runArgs = List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(),
-                    "--slot", "cluster_tm", "--publication", "cluster_tm", "--flush-interval-ms", "200",
+                    "--slot", "cluster_tm", "--publication", "cluster_tm",
                     "--reset-rollups", "always");
             try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
                     WorkloadGenerator.Options.defaults().withOrganizations(8).withHistoryDays(70))) {

@@ -44,7 +44,7 @@ class StreamingExactnessIT {
     }
 
     private static JobConfig config(DatabaseTarget target, String name, Path stateDir) {
-        return new JobConfig(target, target, name, name, Startup.INITIAL, stateDir, null, 200, 1000,
+        return new JobConfig(target, target, name, name, Startup.INITIAL, stateDir, null, 1000,
                 RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
     }
 

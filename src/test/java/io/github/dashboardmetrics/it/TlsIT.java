@@ -49,7 +49,7 @@ class TlsIT {
                 workload.setUp();
                 workload.run(500);
                 JobConfig config = new JobConfig(target, target, "tls_job", "tls_job", Startup.INITIAL,
-                        dir.resolve("state"), null, 200, 1000, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
+                        dir.resolve("state"), null, 1000, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
                 try (RunningJob job = RunningJob.start(config)) {
                     workload.run(500);
                     System.out.println(Exactness.awaitExact(target, target).summary(3));
