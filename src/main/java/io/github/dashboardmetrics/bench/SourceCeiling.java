@@ -70,7 +70,7 @@ final class SourceCeiling implements AutoCloseable {
         env.fromSource(CdcSourceFactory.create(settings, new CeilingDeserializer()), WatermarkStrategy.noWatermarks(),
                         "PostgreSQL change stream (" + SLOT + ")")
                 .uid("postgres-cdc-source")
-                .setParallelism(1) // as MetricsJob's source
+                .setParallelism(parallelism) // as MetricsJob's source: the job's parallelism
                 .sinkTo(new DiscardingSink<>())
                 .name("discard");
         CeilingDeserializer.reset();

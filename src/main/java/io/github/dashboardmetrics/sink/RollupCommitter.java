@@ -285,7 +285,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         for (Staged s : due.values()) {
             s.rows().values().forEach(row -> merge(merged, row));
         }
-        if (committed != null && !at.reaches(committed.lsn(), committed.changes())) {
+        if (committed != null && !at.reaches(committed.lsn())) {
             // The tables already hold a later state: wait until the stream passes it, merging meanwhile.
             if (!holdingBack) {
                 LOGGER.info("Rollup committer holding back: the tables hold position lsn={} changes={}, newer than the "

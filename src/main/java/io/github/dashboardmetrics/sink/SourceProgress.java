@@ -27,9 +27,16 @@ public class SourceProgress {
         return new SourceProgress(Math.max(lsn, step.lsn), Math.max(sourceTsMs, step.sourceTsMs), changes + step.changes);
     }
 
-    /** Whether this position is at least {@code lsn}/{@code changes} (by LSN, then by changes at one LSN). */
-    public boolean reaches(long otherLsn, long otherChanges) {
-        return lsn != otherLsn ? lsn > otherLsn : changes >= otherChanges;
+    /**
+     * Whether this position is at least {@code otherLsn}, by WAL position only. Change counts are
+     * not positions: a replay after a restore may deliver a different number of events for the
+     * same stretch of WAL (Flink CDC re-reads snapshot chunks, filters what a chunk already holds).
+     * Without a WAL position on either side (snapshot reads carry 0; a stream resumed in the
+     * middle of a snapshot may carry none) nothing can be compared, and the answer is yes: holding
+     * commits back on a position that cannot be known could freeze the tables for good.
+     */
+    public boolean reaches(long otherLsn) {
+        return lsn <= 0 || otherLsn <= 0 || lsn >= otherLsn;
     }
 
     @Override

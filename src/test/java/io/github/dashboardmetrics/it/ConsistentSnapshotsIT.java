@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * What a dashboard sees while the job streams: a reader takes snapshot after snapshot of the
  * three rollup tables and the progress row, each in one REPEATABLE READ transaction, while a
  * randomized workload streams into {@code run} (parallelism 2), across a SIGKILL and a restart
- * with the same command. Every snapshot must be a state that existed: every day equal to the sum
+ * with the same command, and across a stop with a savepoint (changes streaming meanwhile) resumed
+ * at parallelism 3. Every snapshot must be a state that existed: every day equal to the sum
  * of its hours and every month to the sum of its days (within the retention horizon), and the
  * progress position never moving backwards. At the end, verify is exact.
  */
@@ -49,9 +50,11 @@ class ConsistentSnapshotsIT {
             try (WorkloadGenerator workload = new WorkloadGenerator(target, seed, options)) {
                 workload.setUp();
                 workload.run(3_000); // existing data, read by the snapshot
-                JobProcess.Command command = JobProcess.Command.run(List.of("--db-url", db.jdbcUrl(),
-                        "--db-user", db.user(), "--slot", "consistent_cuts", "--publication", "consistent_cuts",
-                        "--state-dir", stateDir.toString(), "--parallelism", "2", "--checkpoint-interval-ms", "500"));
+                List<String> args = List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(), "--slot",
+                        "consistent_cuts", "--publication", "consistent_cuts", "--state-dir", stateDir.toString(),
+                        "--checkpoint-interval-ms", "500");
+                JobProcess.Command command = JobProcess.Command.run(with(args, "--parallelism", "2"));
+                String savepoint;
                 try (Reader reader = Reader.start(target)) {
                     JobProcess first = JobProcess.start(command, stateDir.resolve("first-run.log"));
                     try (BackgroundWorkload load = BackgroundWorkload.start(workload)) {
@@ -73,6 +76,29 @@ class ConsistentSnapshotsIT {
                         System.out.println(report.summary(5));
                         assertThat(second.log()).contains("Resuming from").contains("Rollup committer restored");
                         assertThat(second.isAlive()).as("job still running").isTrue();
+                        try (BackgroundWorkload load = BackgroundWorkload.start(workload)) {
+                            Await.until("200 changes streaming while the savepoint is taken", CATCH_UP,
+                                    load::changes, n -> n >= 200);
+                            savepoint = second.stopWithSavepoint(stateDir.resolve("savepoints"), CATCH_UP);
+                        }
+                    }
+                    System.out.println("ConsistentSnapshotsIT: stopped with savepoint " + savepoint);
+                    workload.run(500); // while the job is down
+
+                    // An upgrade or rescale: the savepoint resumed at another parallelism.
+                    JobProcess.Command rescaled = JobProcess.Command.run(
+                            with(args, "--parallelism", "3", "--from-savepoint", savepoint));
+                    try (JobProcess third = JobProcess.start(rescaled, stateDir.resolve("third-run.log"))) {
+                        long before = reader.snapshots();
+                        try (BackgroundWorkload load = BackgroundWorkload.start(workload)) {
+                            Await.until("1,000 changes streamed and 20 more snapshots", CATCH_UP,
+                                    () -> load.changes() >= 1_000 && reader.snapshots() >= before + 20, ok -> ok);
+                        }
+                        VerifyReport report = Exactness.awaitExact(target, target);
+                        System.out.println(report.summary(5));
+                        assertThat(third.log()).contains("Resuming from " + savepoint)
+                                .contains("Rollup committer restored");
+                        assertThat(third.isAlive()).as("job still running").isTrue();
                     }
                     reader.stop();
                     System.out.println("ConsistentSnapshotsIT: " + reader.snapshots() + " snapshots, "
@@ -85,6 +111,12 @@ class ConsistentSnapshotsIT {
                 }
             }
         }
+    }
+
+    private static List<String> with(List<String> args, String... more) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all;
     }
 
     /** The dashboard: snapshots of the rollups and the progress row, one REPEATABLE READ transaction each. */

@@ -120,6 +120,39 @@ final class JobProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Stop with a savepoint through the REST API (what {@code flink stop} does): the savepoint is
+     * taken, committed (the rollup committer commits at its completion) and the job finishes, so
+     * the process exits. Returns the savepoint's path.
+     */
+    String stopWithSavepoint(Path directory, Duration timeout) throws Exception {
+        String id = jobId();
+        if (id == null) {
+            throw new AssertionError("no job to stop:\n" + log());
+        }
+        String body = JSON.writeValueAsString(java.util.Map.of("targetDirectory", directory.toUri().toString(),
+                "drain", false));
+        HttpRequest stop = HttpRequest.newBuilder(URI.create("http://localhost:" + command.webPort() + "/jobs/" + id + "/stop"))
+                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        JsonNode trigger = JSON.readTree(HTTP.send(stop, HttpResponse.BodyHandlers.ofString()).body());
+        String requestId = trigger.path("request-id").asText();
+        if (requestId.isEmpty()) {
+            throw new AssertionError("stop-with-savepoint refused: " + trigger);
+        }
+        JsonNode done = Await.until("the savepoint of job " + id, timeout,
+                () -> rest("/jobs/" + id + "/savepoints/" + requestId),
+                status -> "COMPLETED".equals(status.path("status").path("id").asText()));
+        JsonNode operation = done.path("operation");
+        if (operation.has("failure-cause")) {
+            throw new AssertionError("stop-with-savepoint failed: " + operation.path("failure-cause"));
+        }
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the job was stopped with a savepoint but the process did not exit:\n" + log());
+        }
+        return operation.path("location").asText();
+    }
+
     /** Flink's exception history of the job: the root causes of its failures (restarts), newest first. */
     List<String> failures() throws Exception {
         String id = jobId();

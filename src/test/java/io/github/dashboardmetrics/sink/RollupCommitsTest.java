@@ -33,12 +33,14 @@ class RollupCommitsTest {
     }
 
     @Test
-    void positionsCompareByLsnThenByChanges() {
+    void positionsCompareByLsnOnlyAndWithoutOneNothingIsHeldBack() {
         SourceProgress p = new SourceProgress(100, 0, 10);
-        assertThat(p.reaches(100, 10)).isTrue();
-        assertThat(p.reaches(100, 11)).isFalse();
-        assertThat(p.reaches(99, 1_000)).isTrue();
-        assertThat(p.reaches(101, 0)).isFalse();
+        assertThat(p.reaches(100)).as("the same WAL position, whatever the count").isTrue();
+        assertThat(p.reaches(99)).isTrue();
+        assertThat(p.reaches(101)).isFalse();
+        assertThat(p.reaches(0)).as("committed during a snapshot: no position to wait for").isTrue();
+        assertThat(new SourceProgress(0, 0, 5).reaches(101)).as("no position of its own: cannot tell").isTrue();
+        assertThat(new SourceProgress(-1, 0, 5).reaches(101)).isTrue();
         assertThat(p.plus(new SourceProgress(90, 7, 2))).isEqualTo(new SourceProgress(100, 7, 12));
         assertThat(ProgressTable.lsnText(0x16B374D848L)).isEqualTo("16/B374D848");
         assertThat(ProgressTable.lsnText(-1)).isNull();
