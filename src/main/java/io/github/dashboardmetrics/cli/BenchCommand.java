@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
                 "source row, freshness and highest sustained rate of a streamed Unstract-like workload, and the",
                 "catch-up of changes piled up while it was stopped; the Celery task on the same data; PostgreSQL's",
                 "own pgoutput decoding. Prints progress and a table; --out also writes JSON and a chart as SVG.",
-                "Its length depends on the job's speed: --profile quick took 66 minutes on 2 busy cores with the",
-                "state layout before issue 11 (both backends; the heap restore alone 19 minutes); full takes longer;",
+                "Its length depends on the job's speed: --profile quick took 18 minutes on 2 cores (both backends,",
+                "state layout v2); full takes longer;",
                 "scale (10M rows, RocksDB, snapshot only) and restore (2M rows, run killed and restarted) are opt-in."})
 public class BenchCommand implements Callable<Integer> {
 

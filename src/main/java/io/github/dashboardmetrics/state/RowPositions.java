@@ -11,6 +11,14 @@ package io.github.dashboardmetrics.state;
  * positions (the row lock orders the transactions), so comparing them among themselves still
  * drops every redelivered one.
  *
+ * <p>A snapshot read at the same position as the row's last snapshot read applies: Flink CDC
+ * stamps every snapshot read with position 0, and after a restore in the middle of the snapshot
+ * it reads a chunk again whose first rows already reached the state (a checkpoint fell between
+ * the chunk's records); the new read is the newer image, and the changes in between are not
+ * streamed again (the chunk's new watermark covers them). Applying a redelivered read of the same
+ * image again retracts and adds the same row: nothing changes. A read older than a streamed change
+ * applied, or than a later snapshot's read, is still dropped.
+ *
  * <p>State format: {@code varLong(last + 1), varLong(lastStreamed + 1)} (0: none).
  */
 public final class RowPositions {
@@ -31,7 +39,7 @@ public final class RowPositions {
             return true;
         }
         boolean snapshotRead = op == 'r';
-        if (lsn <= (snapshotRead ? last : lastStreamed)) {
+        if (snapshotRead ? lsn < last || lsn <= lastStreamed : lsn <= lastStreamed) {
             return false;
         }
         last = Math.max(last, lsn);

@@ -57,6 +57,7 @@ class RollupCommitterTest {
                 + "(2, 'two', 'Two', 'org_two', now(), now(), -1, false, false)");
         try (Connection c = target.connect()) {
             ProgressTable.ensure(c, SCHEMA);
+            DeadLetterTable.ensure(c, SCHEMA);
         }
         redis = RedisServer.start(redisDir);
     }
@@ -77,6 +78,7 @@ class RollupCommitterTest {
             sql("DELETE FROM " + g.table());
         }
         sql("DELETE FROM " + ProgressTable.TABLE);
+        sql("DELETE FROM " + DeadLetterTable.TABLE);
         redis.command("FLUSHALL");
     }
 
@@ -291,7 +293,7 @@ class RollupCommitterTest {
     }
 
     @Test
-    void retriesWhenItsConnectionIsKilledAndFailsAtOnceOnAnErrorARetryCannotFix() throws Exception {
+    void retriesWhenItsConnectionIsKilledAndDeadLettersARowTheDatabaseRefuses() throws Exception {
         try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
             committer.rows(hourly(1, "llm_calls", 1, 1));
             committer.barrier(1);
@@ -307,9 +309,62 @@ class RollupCommitterTest {
                     .as("no daily row in the retried transaction").isZero();
 
             committer.rows(hourly(1, "m".repeat(65), 1, 1), hourly(2, "llm_calls", 1, 1)); // metric_name is varchar(64)
+            committer.progress(700, SOURCE_TS, 1);
             committer.barrier(3);
-            assertThatThrownBy(() -> committer.completed(3)).hasStackTraceContaining("22001");
-            assertThat(valueOf(HOURLY, 2, "llm_calls")).as("nothing of the failed commit").isNull();
+            committer.completed(3); // does not throw: retrying or restoring would meet the same refusal
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).as("the rest of the commit").isEqualTo("1x1");
+            assertThat(one("SELECT source_table || ' | ' || action || ' | ' || source_position FROM "
+                    + DeadLetterTable.TABLE)).isEqualTo("event_metrics_hourly | not written | organization_id=1 timestamp="
+                            + "2026-01-05T07:00Z metric_name=" + "m".repeat(65));
+            assertThat(one("SELECT reason FROM " + DeadLetterTable.TABLE)).contains("[SQLState 22001]");
+            assertThat(one("SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM event_metrics_hourly"
+                    + " WHERE organization_id = 2 UNION ALL SELECT xmin FROM " + DeadLetterTable.TABLE + " UNION ALL"
+                    + " SELECT xmin FROM " + ProgressTable.TABLE + ") t")).as("rows, dead letter, progress: one transaction")
+                    .isEqualTo("1");
+            assertThat(progress()).isEqualTo("0/2BC 1 3");
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.WRITES_DEAD_LETTERED)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void failsAtOnceOnAnErrorThatIsNeitherTransientNorARefusedRow() throws Exception {
+        sql("CREATE FUNCTION refuse_privilege() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " RAISE EXCEPTION 'no privilege' USING ERRCODE = 'insufficient_privilege'; END $$");
+        sql("CREATE TRIGGER refuse_privilege BEFORE INSERT ON event_metrics_hourly FOR EACH ROW"
+                + " EXECUTE FUNCTION refuse_privilege()");
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 1, 1));
+            committer.barrier(1);
+            assertThatThrownBy(() -> committer.completed(1)).hasStackTraceContaining("42501");
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.WRITE_RETRIES)).isZero();
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.WRITES_DEAD_LETTERED)).isZero();
+        } finally {
+            sql("DROP TRIGGER refuse_privilege ON event_metrics_hourly");
+            sql("DROP FUNCTION refuse_privilege()");
+        }
+        assertThat(one("SELECT count(*) FROM " + DeadLetterTable.TABLE)).isEqualTo("0");
+    }
+
+    @Test
+    void retriesACommitThatHitItsStatementTimeout() throws Exception {
+        // The first statement sleeps past the timeout (a sequence is not rolled back), the retry does not.
+        sql("CREATE SEQUENCE slow_once");
+        sql("CREATE FUNCTION slow_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF nextval('slow_once') = 1 THEN PERFORM pg_sleep(5); END IF; RETURN NEW; END $$");
+        sql("CREATE TRIGGER slow_once BEFORE INSERT ON event_metrics_hourly FOR EACH ROW EXECUTE FUNCTION slow_once()");
+        RollupCommitter.Settings oneSecond = new RollupCommitter.Settings(
+                target.withTimeouts(new DatabaseTarget.Timeouts(5, 1, 1)), true, 2, null);
+        try (CommitterHarness committer = new CommitterHarness(oneSecond, null)) {
+            committer.rows(hourly(1, "llm_calls", 4, 4));
+            committer.barrier(1);
+            committer.completed(1);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("4x4");
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.WRITE_RETRIES)).as("57014 is transient").isEqualTo(1);
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.WRITES_DEAD_LETTERED)).isZero();
+        } finally {
+            sql("DROP TRIGGER slow_once ON event_metrics_hourly");
+            sql("DROP FUNCTION slow_once()");
+            sql("DROP SEQUENCE slow_once");
         }
     }
 
