@@ -317,10 +317,8 @@ class RollupCommitterTest {
                     + DeadLetterTable.TABLE)).isEqualTo("event_metrics_hourly | not written | organization_id=1 timestamp="
                             + "2026-01-05T07:00Z metric_name=" + "m".repeat(65));
             assertThat(one("SELECT reason FROM " + DeadLetterTable.TABLE)).contains("[SQLState 22001]");
-            assertThat(one("SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM event_metrics_hourly"
-                    + " WHERE organization_id = 2 UNION ALL SELECT xmin FROM " + DeadLetterTable.TABLE + " UNION ALL"
-                    + " SELECT xmin FROM " + ProgressTable.TABLE + ") t")).as("rows, dead letter, progress: one transaction")
-                    .isEqualTo("1");
+            // One transaction (rows, dead letter and progress): BatchTransactionWriterTest shows it; the
+            // isolation's savepoints are subtransactions, so xmin cannot tell here.
             assertThat(progress()).isEqualTo("0/2BC 1 3");
             assertThat(committer.metrics.count(HOURLY, JobMetrics.WRITES_DEAD_LETTERED)).isEqualTo(1);
         }
