@@ -81,15 +81,7 @@ final class SourceCeiling implements AutoCloseable {
     double snapshot(long liveRows) throws Exception {
         long started = System.nanoTime();
         start(false);
-        long nextSay = started + 10_000_000_000L;
-        while (CeilingDeserializer.READS.get() < liveRows) {
-            check(started);
-            if (System.nanoTime() > nextSay) {
-                say("      %.0f s: %,d rows read", (System.nanoTime() - started) / 1e9, CeilingDeserializer.READS.get());
-                nextSay += 10_000_000_000L;
-            }
-            Thread.sleep(20);
-        }
+        awaitCount(CeilingDeserializer.READS, liveRows, started, 20, "rows read");
         return (System.nanoTime() - started) / 1e9;
     }
 
@@ -115,18 +107,27 @@ final class SourceCeiling implements AutoCloseable {
     Drain drain(long changes) throws Exception {
         long started = System.nanoTime();
         start(true);
-        long nextSay = started + 10_000_000_000L;
-        while (CeilingDeserializer.CHANGES.get() < changes) {
-            check(started);
-            if (System.nanoTime() > nextSay) {
-                say("      %.0f s: %,d of %,d changes read", (System.nanoTime() - started) / 1e9, CeilingDeserializer.CHANGES.get(), changes);
-                nextSay += 10_000_000_000L;
-            }
-            Thread.sleep(5);
-        }
+        awaitCount(CeilingDeserializer.CHANGES, changes, started, 5, "of " + String.format("%,d", changes) + " changes read");
         long first = CeilingDeserializer.FIRST_CHANGE_NANOS.get();
         long last = CeilingDeserializer.LAST_CHANGE_NANOS.get();
         return new Drain(CeilingDeserializer.CHANGES.get(), (last - started) / 1e9, (first - started) / 1e9);
+    }
+
+    /**
+     * Polls {@code counter} every {@code pollMs} until it reaches {@code target}, saying how far it
+     * got every 10 s, and fails after {@link #TIMEOUT_MS} from {@code started}.
+     */
+    private void awaitCount(java.util.concurrent.atomic.AtomicLong counter, long target, long started, long pollMs,
+            String what) throws Exception {
+        long nextSay = started + 10_000_000_000L;
+        while (counter.get() < target) {
+            check(started);
+            if (System.nanoTime() > nextSay) {
+                say("      %.0f s: %,d %s", (System.nanoTime() - started) / 1e9, counter.get(), what);
+                nextSay += 10_000_000_000L;
+            }
+            Thread.sleep(pollMs);
+        }
     }
 
     private void check(long started) throws Exception {

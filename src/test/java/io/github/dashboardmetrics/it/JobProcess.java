@@ -95,9 +95,12 @@ final class JobProcess implements AutoCloseable {
 
     /** GET on the job's Flink REST API (the web UI port). */
     JsonNode rest(String path) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + command.webPort() + path))
-                .timeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(restUri(path)).timeout(Duration.ofSeconds(5)).build();
         return JSON.readTree(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private URI restUri(String path) {
+        return URI.create("http://localhost:" + command.webPort() + path);
     }
 
     /** The id of the (one) job of this process, once its REST API answers; null before. */
@@ -132,7 +135,7 @@ final class JobProcess implements AutoCloseable {
         }
         String body = JSON.writeValueAsString(java.util.Map.of("targetDirectory", directory.toUri().toString(),
                 "drain", false));
-        HttpRequest stop = HttpRequest.newBuilder(URI.create("http://localhost:" + command.webPort() + "/jobs/" + id + "/stop"))
+        HttpRequest stop = HttpRequest.newBuilder(restUri("/jobs/" + id + "/stop"))
                 .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         JsonNode trigger = JSON.readTree(HTTP.send(stop, HttpResponse.BodyHandlers.ofString()).body());
