@@ -68,7 +68,7 @@ public final class CdcSourceFactory {
                 startup = StartupOptions.initial();
         }
         String schema = s.source().schema();
-        return PostgresSourceBuilder.PostgresIncrementalSource.<T>builder()
+        PostgresSourceBuilder<T> builder = PostgresSourceBuilder.PostgresIncrementalSource.<T>builder()
                 .hostname(s.source().host())
                 .port(s.source().port())
                 .database(s.source().database())
@@ -83,10 +83,11 @@ public final class CdcSourceFactory {
                 // to 10 s whenever one cannot start (the job's own writes keep the WAL moving), and
                 // it is not needed here. Without it the stream starts at the earliest chunk's low
                 // watermark and redelivers changes a chunk already saw; the keyed row state drops
-                // what it already applied and ends on each row's last change (RowPositions).
+                // what it already applied and ends on each row's last change (RowPositions). It
+                // also hands a chunk over in batches, which WholeChunkPostgresSource makes whole.
                 .skipSnapshotBackfill(true)
                 .debeziumProperties(debezium)
-                .deserializer(deserializer)
-                .build();
+                .deserializer(deserializer);
+        return new WholeChunkPostgresSource<>(builder.getConfigFactory(), deserializer);
     }
 }

@@ -12,12 +12,11 @@ package io.github.dashboardmetrics.state;
  * drops every redelivered one.
  *
  * <p>A snapshot read at the same position as the row's last snapshot read applies: Flink CDC
- * stamps every snapshot read with position 0, and after a restore in the middle of the snapshot
- * it reads a chunk again whose first rows already reached the state (a checkpoint fell between
- * the chunk's records); the new read is the newer image, and the changes in between are not
- * streamed again (the chunk's new watermark covers them). Applying a redelivered read of the same
- * image again retracts and adds the same row: nothing changes. A read older than a streamed change
- * applied, or than a later snapshot's read, is still dropped.
+ * stamps every snapshot read with position 0, so a second read of a row cannot be told older or
+ * newer by its position. The source only reads a chunk again when none of it reached the state
+ * (see {@code WholeChunkEmitter}), so such a read is either a redelivery of the same image
+ * (retracting and adding the same row: nothing changes) or the newer one. A read older than a
+ * streamed change applied, or than a later snapshot's read, is still dropped.
  *
  * <p>State format: {@code varLong(last + 1), varLong(lastStreamed + 1)} (0: none).
  */

@@ -126,9 +126,9 @@ class RowNormaliserTest {
     }
 
     @Test
-    void aChunkReadAgainAfterARestoreReplacesTheFirstReadButNotAStreamedChange() throws Exception {
-        // Flink CDC stamps snapshot reads with 0; restored in the middle of a snapshot, it reads a
-        // chunk again whose first rows reached the state before the checkpoint, with newer images.
+    void aSecondSnapshotReadAtTheSamePositionReplacesTheFirstButNotAStreamedChange() throws Exception {
+        // Flink CDC stamps snapshot reads with 0: a second read of a row cannot be placed by its
+        // position, and is taken as the newer image unless a streamed change came after the first.
         try (var h = harness()) {
             h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 0, 0), 0);
             h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(3), 0, 0), 0);
