@@ -109,7 +109,9 @@ class OperationsIT {
                     System.out.println("OperationsIT: " + cached.size() + " keys cached for " + hours.size() + " hours; "
                             + stale.size() + " of them rewritten and deleted; " + unrelated.size() + " unrelated kept");
 
-                    // 2. One precise change: an LLM call in a past hour of one organisation.
+                    // 2. One precise change: an LLM call in a past hour of one organisation. The keys
+                    // set here must not meet the second deletion of a step-1 commit's keys.
+                    awaitSecondDeletionsOver(prometheusPort);
                     Hour changed = hours.iterator().next();
                     Instant hour = Instant.now().minus(5, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS);
                     long otherOrg = hours.stream().mapToLong(Hour::orgId).filter(o -> o != changed.orgId()).findFirst()
@@ -159,6 +161,26 @@ class OperationsIT {
                 }
             }
         }
+    }
+
+    /**
+     * The job deletes a commit's keys once more {@link CacheInvalidation#DEFAULT_INVALIDATE_AGAIN_MS}
+     * after the commit. This waits until its own counters show no rollup row written or deleted for
+     * longer than that (plus a second), so every second deletion already scheduled has run.
+     */
+    private static void awaitSecondDeletionsOver(int prometheusPort) throws Exception {
+        long quietNanos = Duration.ofMillis(CacheInvalidation.DEFAULT_INVALIDATE_AGAIN_MS).plusSeconds(1).toNanos();
+        double[] lastRows = {-1};
+        long[] lastChangeAt = {System.nanoTime()};
+        Await.until("no rollup commit for the re-deletion delay", Duration.ofSeconds(60), () -> {
+            PrometheusScrape scrape = PrometheusScrape.of(prometheusPort);
+            double rows = scrape.sum(ROLLUP_METRIC + JobMetrics.ROWS_UPSERTED) + scrape.sum(ROLLUP_METRIC + JobMetrics.ROWS_DELETED);
+            if (rows != lastRows[0]) {
+                lastRows[0] = rows;
+                lastChangeAt[0] = System.nanoTime();
+            }
+            return System.nanoTime() - lastChangeAt[0];
+        }, quietFor -> quietFor > quietNanos);
     }
 
     private static VerifyReport awaitExact(DatabaseTarget target) throws Exception {
