@@ -56,6 +56,9 @@ public final class CdcSourceFactory {
         // quiet database that sleep alone would add up to half a second to the freshness of a
         // change. 50 ms costs 20 empty reads a second.
         debezium.setProperty("poll.interval.ms", "50");
+        // BEGIN and END markers of every source transaction: WholeUnitEmitter holds a transaction's
+        // changes until its END, so that no checkpoint (and no commit) shows half of it.
+        debezium.setProperty("provide.transaction.metadata", "true");
         StartupOptions startup;
         switch (s.startup()) {
             case LATEST:
@@ -84,10 +87,10 @@ public final class CdcSourceFactory {
                 // it is not needed here. Without it the stream starts at the earliest chunk's low
                 // watermark and redelivers changes a chunk already saw; the keyed row state drops
                 // what it already applied and ends on each row's last change (RowPositions). It
-                // also hands a chunk over in batches, which WholeChunkPostgresSource makes whole.
+                // also hands a chunk over in batches, which WholeUnitPostgresSource makes whole.
                 .skipSnapshotBackfill(true)
                 .debeziumProperties(debezium)
                 .deserializer(deserializer);
-        return new WholeChunkPostgresSource<>(builder.getConfigFactory(), deserializer);
+        return new WholeUnitPostgresSource<>(builder.getConfigFactory(), deserializer);
     }
 }

@@ -14,7 +14,7 @@ package io.github.dashboardmetrics.state;
  * <p>A snapshot read at the same position as the row's last snapshot read applies: Flink CDC
  * stamps every snapshot read with position 0, so a second read of a row cannot be told older or
  * newer by its position. The source only reads a chunk again when none of it reached the state
- * (see {@code WholeChunkEmitter}), so such a read is either a redelivery of the same image
+ * (see {@code WholeUnitEmitter}), so such a read is either a redelivery of the same image
  * (retracting and adding the same row: nothing changes) or the newer one. A read older than a
  * streamed change applied, or than a later snapshot's read, is still dropped.
  *

@@ -12,20 +12,20 @@ import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.connector.base.source.reader.RecordEmitter;
 
 /**
- * The Flink CDC PostgreSQL source with {@link WholeChunkEmitter}: a snapshot chunk reaches the
- * job whole or not at all between two checkpoints. Everything else (splits, enumerator, reader,
+ * The Flink CDC PostgreSQL source with {@link WholeUnitEmitter}: a snapshot chunk, and a streamed
+ * source transaction, reaches the job whole or not at all between two checkpoints. Everything else (splits, enumerator, reader,
  * their checkpointed state) is the connector's own.
  */
-public final class WholeChunkPostgresSource<T> extends PostgresSourceBuilder.PostgresIncrementalSource<T> {
+public final class WholeUnitPostgresSource<T> extends PostgresSourceBuilder.PostgresIncrementalSource<T> {
     private static final long serialVersionUID = 1L;
 
-    WholeChunkPostgresSource(PostgresSourceConfigFactory configFactory, DebeziumDeserializationSchema<T> deserializer) {
+    WholeUnitPostgresSource(PostgresSourceConfigFactory configFactory, DebeziumDeserializationSchema<T> deserializer) {
         super(configFactory, deserializer, new PostgresOffsetFactory(), new PostgresDialect(configFactory.create(0)));
     }
 
     @Override
     protected RecordEmitter<SourceRecords, T, SourceSplitState> createRecordEmitter(SourceConfig sourceConfig,
             SourceReaderMetrics metrics) {
-        return new WholeChunkEmitter<>(deserializationSchema, metrics, sourceConfig.isIncludeSchemaChanges(), offsetFactory);
+        return new WholeUnitEmitter<>(deserializationSchema, metrics, sourceConfig.isIncludeSchemaChanges(), offsetFactory);
     }
 }

@@ -35,21 +35,24 @@ import org.junit.jupiter.api.Test;
 /**
  * The emitter on Flink CDC's own records and split states: a chunk handed over in batches reaches
  * the output only together with its high watermark, so a checkpoint between two batches holds
- * none of it and a chunk marked read holds all of it.
+ * none of it and a chunk marked read holds all of it; a streamed transaction reaches it only once
+ * complete, and the stream's offset never passes a change not emitted.
  */
-class WholeChunkEmitterTest {
+class WholeUnitEmitterTest {
     private static final TableId USAGE = new TableId("unstract", "public", "usage");
     private static final Schema ROW = SchemaBuilder.struct().name("unstract.public.usage.Value")
             .field("id", Schema.INT64_SCHEMA).build();
     private static final Schema SOURCE = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
             .field("db", Schema.STRING_SCHEMA)
             .field("schema", Schema.STRING_SCHEMA).field("table", Schema.STRING_SCHEMA)
-            .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
+            .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).field("txId", Schema.OPTIONAL_INT64_SCHEMA).build();
+    private static final Schema MARKER = SchemaBuilder.struct().name(WholeUnitEmitter.TRANSACTION_MARKER_SCHEMA)
+            .field("status", Schema.STRING_SCHEMA).field("id", Schema.STRING_SCHEMA).build();
     private static final Envelope ENVELOPE = Envelope.defineSchema().withName("unstract.public.usage.Envelope")
             .withRecord(ROW).withSource(SOURCE).build();
 
     private final Output output = new Output();
-    private final WholeChunkEmitter<Long> emitter = new WholeChunkEmitter<>(new RowIds(),
+    private final WholeUnitEmitter<Long> emitter = new WholeUnitEmitter<>(new RowIds(),
             new SourceReaderMetrics(UnregisteredMetricsGroup.createSourceReaderMetricGroup()), false,
             new PostgresOffsetFactory());
 
@@ -81,13 +84,54 @@ class WholeChunkEmitterTest {
     }
 
     @Test
-    void streamedChangesPassStraightThrough() throws Exception {
-        StreamSplitState stream = new StreamSplitState(new StreamSplit("stream-split", offset(100),
-                PostgresOffset.NO_STOPPING_OFFSET, List.of(), Map.of(), 0));
-        emitter.emitRecord(batch(change(7, Envelope.Operation.CREATE)), output, stream);
+    void aStreamedTransactionIsEmittedWhenItsEndArrivesAndTheOffsetNeverPassesAHeldChange() throws Exception {
+        StreamSplitState stream = streamSplit();
+        emitter.emitRecord(batch(marker("BEGIN", 5), change(20, 5L), change(21, 5L)), output, stream);
+        emitter.emitRecord(batch(change(22, 5L)), output, stream);
+
+        // A checkpoint here holds none of transaction 5, and restores the stream to before it.
+        assertThat(output.ids).isEmpty();
+        assertThat(emitter.heldChanges()).isEqualTo(3);
+        assertThat(stream.getStartingOffset()).isEqualTo(offset(100));
+
+        emitter.emitRecord(batch(marker("END", 5)), output, stream);
+        assertThat(output.ids).containsExactly(20L, 21L, 22L);
+        assertThat(emitter.heldChanges()).isZero();
+        assertThat(stream.getStartingOffset()).isEqualTo(offset(22));
+    }
+
+    @Test
+    void theFirstChangeOfAnotherTransactionCompletesTheHeldOne() throws Exception {
+        StreamSplitState stream = streamSplit();
+        emitter.emitRecord(batch(change(30, 6L), change(31, 6L), change(32, 7L)), output, stream);
+        assertThat(output.ids).containsExactly(30L, 31L);
+        assertThat(emitter.heldChanges()).isEqualTo(1);
+    }
+
+    @Test
+    void aTransactionLargerThanTheLimitIsEmittedInParts() throws Exception {
+        StreamSplitState stream = streamSplit();
+        List<SourceRecord> changes = new ArrayList<>();
+        for (long id = 1; id <= WholeUnitEmitter.MAX_HELD_CHANGES + 3; id++) {
+            changes.add(change(id, 8L));
+        }
+        emitter.emitRecord(new SourceRecords(changes), output, stream);
+        assertThat(output.ids).hasSize(WholeUnitEmitter.MAX_HELD_CHANGES);
+        assertThat(emitter.heldChanges()).isEqualTo(3);
+    }
+
+    @Test
+    void changesWithoutATransactionPassStraightThrough() throws Exception {
+        StreamSplitState stream = streamSplit();
+        emitter.emitRecord(batch(change(7, null)), output, stream);
         assertThat(output.ids).containsExactly(7L);
-        emitter.emitRecord(batch(change(8, Envelope.Operation.UPDATE)), output, stream);
+        emitter.emitRecord(batch(change(8, null)), output, stream);
         assertThat(output.ids).containsExactly(7L, 8L);
+    }
+
+    private static StreamSplitState streamSplit() {
+        return new StreamSplitState(new StreamSplit("stream-split", offset(100), PostgresOffset.NO_STOPPING_OFFSET,
+                List.of(), Map.of(), 0));
     }
 
     private static SnapshotSplitState snapshotSplit(String id) {
@@ -108,18 +152,28 @@ class WholeChunkEmitterTest {
     }
 
     private static SourceRecord read(long id) {
-        return change(id, Envelope.Operation.READ);
+        return change(id, Envelope.Operation.READ, null);
     }
 
-    private static SourceRecord change(long id, Envelope.Operation op) {
+    /** A streamed insert of row {@code id} at lsn {@code id} in source transaction {@code txId} (null: none). */
+    private static SourceRecord change(long id, Long txId) {
+        return change(id, Envelope.Operation.CREATE, txId);
+    }
+
+    private static SourceRecord change(long id, Envelope.Operation op, Long txId) {
         Struct row = new Struct(ROW).put("id", id);
-        Struct source = new Struct(SOURCE).put("db", "unstract").put("schema", "public").put("table", "usage");
+        Struct source = new Struct(SOURCE).put("db", "unstract").put("schema", "public").put("table", "usage")
+                .put("txId", txId);
         Struct value = op == Envelope.Operation.READ
                 ? ENVELOPE.read(row, source, Instant.EPOCH)
-                : op == Envelope.Operation.CREATE ? ENVELOPE.create(row, source, Instant.EPOCH)
-                : ENVELOPE.update(row, row, source, Instant.EPOCH);
+                : ENVELOPE.create(row, source, Instant.EPOCH);
         return new SourceRecord(Map.of("server", "unstract"), Map.of("lsn", id), "unstract.public.usage",
                 ROW, new Struct(ROW).put("id", id), ENVELOPE.schema(), value);
+    }
+
+    private static SourceRecord marker(String status, long txId) {
+        return new SourceRecord(Map.of("server", "unstract"), Map.of("lsn", 0L), "unstract.transaction", null, null,
+                MARKER, new Struct(MARKER).put("status", status).put("id", Long.toString(txId)));
     }
 
     /** The row id of each change. */

@@ -1,0 +1,199 @@
+package io.github.dashboardmetrics.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.config.JobConfig;
+import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.github.dashboardmetrics.demo.WorkloadGenerator;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A commit of the rollup tables never shows part of a source transaction. Every source
+ * transaction here inserts (or deletes) exactly {@value #ROWS_PER_TRANSACTION} LLM calls of one
+ * organisation in one hour, so every state that existed in the source has a multiple of
+ * {@value #ROWS_PER_TRANSACTION} calls in that hour. A reader polls the hour's row while the
+ * transactions stream and the job checkpoints every 100 ms; a count that is not a multiple is a
+ * commit that cut a transaction (before the stream emitter held transactions whole, a few
+ * hundred transactions were enough to see one).
+ */
+class SourceTransactionsIT {
+    private static final int ROWS_PER_TRANSACTION = 4;
+    private static final int TRANSACTIONS = 1_500;
+
+    @Test
+    void noCommitShowsPartOfASourceTransaction(@TempDir Path stateDir) throws Exception {
+        long seed = Exactness.seed("SourceTransactionsIT");
+        Random random = new Random(seed);
+        try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
+            db.createUnstractSchema("unstract", true);
+            DatabaseTarget target = db.target("unstract");
+            try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
+                    WorkloadGenerator.Options.defaults().withOrganizations(1))) {
+                workload.setUp();
+            }
+            long org = organization(target);
+            OffsetDateTime hour = OffsetDateTime.now(ZoneOffset.UTC).minusHours(3).truncatedTo(ChronoUnit.HOURS);
+            JobConfig config = new JobConfig(target, target, "it_tx", "it_tx", Startup.INITIAL, stateDir, null,
+                    100, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
+            try (RunningJob job = RunningJob.start(config); HourReader reader = new HourReader(target, org, hour)) {
+                reader.start();
+                List<UUID> live = new ArrayList<>();
+                try (Connection c = target.connect()) {
+                    c.setAutoCommit(false);
+                    // The first transaction shows when the job streams: the others must be streamed, not snapshotted.
+                    insert(c, org, hour, live);
+                    c.commit();
+                    Await.until("the job streaming", Exactness.CATCH_UP, reader::lastCount, n -> n == ROWS_PER_TRANSACTION);
+                    for (int t = 1; t < TRANSACTIONS; t++) {
+                        if (live.size() >= ROWS_PER_TRANSACTION * 5 && random.nextInt(3) == 0) {
+                            deleteLast(c, live);
+                        } else {
+                            insert(c, org, hour.plusMinutes(random.nextInt(60)), live);
+                        }
+                        c.commit();
+                    }
+                }
+                Exactness.awaitExact(target, target);
+                long expected = live.size();
+                Await.until("the hour's row at the final count", Duration.ofSeconds(60), reader::lastCount,
+                        n -> n == expected);
+                reader.stop();
+                System.out.println("SourceTransactionsIT: " + TRANSACTIONS + " transactions of " + ROWS_PER_TRANSACTION
+                        + " rows; " + reader.reads() + " reads of the hour, " + reader.distinctCounts()
+                        + " distinct counts seen; cut transactions seen: " + reader.cuts());
+                assertThat(reader.distinctCounts()).as("the reader saw the hour change").isGreaterThan(10);
+                assertThat(reader.cuts()).as("counts that are not a multiple of " + ROWS_PER_TRANSACTION).isEmpty();
+            }
+        }
+    }
+
+    private static long organization(DatabaseTarget target) throws Exception {
+        try (Connection c = target.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT min(id) FROM organization")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void insert(Connection c, long org, OffsetDateTime at, List<UUID> live) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO usage (created_at, modified_at, id, adapter_instance_id, usage_type, llm_usage_reason, "
+                        + "model_name, embedding_tokens, prompt_tokens, completion_tokens, total_tokens, cost_in_dollars, "
+                        + "organization_id) VALUES (?, ?, ?, 'adapter', 'llm', 'extraction', 'gpt', 0, 10, 5, 15, 0.25, ?)")) {
+            for (int i = 0; i < ROWS_PER_TRANSACTION; i++) {
+                UUID id = UUID.randomUUID();
+                ps.setObject(1, at);
+                ps.setObject(2, at);
+                ps.setObject(3, id);
+                ps.setLong(4, org);
+                ps.executeUpdate(); // one statement per row: the changes of a transaction are separate events
+                live.add(id);
+            }
+        }
+    }
+
+    private static void deleteLast(Connection c, List<UUID> live) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM usage WHERE id = ?")) {
+            for (int i = 0; i < ROWS_PER_TRANSACTION; i++) {
+                ps.setObject(1, live.remove(live.size() - 1));
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /** Polls the hour's llm_calls count on a thread of its own and remembers every count it saw. */
+    private static final class HourReader implements AutoCloseable {
+        private final DatabaseTarget target;
+        private final long org;
+        private final OffsetDateTime hour;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong reads = new AtomicLong();
+        private final AtomicLong lastCount = new AtomicLong(-1);
+        private final java.util.Set<Long> counts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final Thread thread = new Thread(this::poll, "hour reader");
+        private volatile Exception failure;
+
+        HourReader(DatabaseTarget target, long org, OffsetDateTime hour) {
+            this.target = target;
+            this.org = org;
+            this.hour = hour;
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        private void poll() {
+            try (Connection c = target.connect(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT coalesce(sum(metric_count), 0) FROM event_metrics_hourly"
+                            + " WHERE organization_id = ? AND \"timestamp\" = ? AND metric_name = 'llm_calls'")) {
+                ps.setLong(1, org);
+                ps.setObject(2, hour);
+                while (running.get()) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        long n = rs.getLong(1);
+                        counts.add(n);
+                        lastCount.set(n);
+                        reads.incrementAndGet();
+                    }
+                    Thread.sleep(5); // poll interval: the reader should not starve the job of CPU
+                }
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        long lastCount() throws Exception {
+            if (failure != null) {
+                throw failure;
+            }
+            return lastCount.get();
+        }
+
+        long reads() {
+            return reads.get();
+        }
+
+        int distinctCounts() {
+            return counts.size();
+        }
+
+        List<Long> cuts() {
+            return counts.stream().filter(n -> n % ROWS_PER_TRANSACTION != 0).sorted().toList();
+        }
+
+        void stop() throws Exception {
+            running.set(false);
+            thread.join(10_000);
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            running.set(false);
+            thread.join(10_000);
+        }
+    }
+}
