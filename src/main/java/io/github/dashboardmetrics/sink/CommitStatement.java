@@ -5,13 +5,16 @@ import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The statements of a commit, set-based: for each table one DELETE of the buckets that went to
@@ -49,6 +52,8 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
     private final Map<Granularity, String> deletes = new EnumMap<>(Granularity.class);
     private final Map<Granularity, String> upserts = new EnumMap<>(Granularity.class);
     private final String progress;
+    /** Hourly buckets the statements changed since {@link #forgetChanged}: org, bucket start, metric. */
+    private final Set<String> changedHours = new HashSet<>();
 
     CommitStatement(String schema, boolean guardOrganization) {
         DatabaseTarget.requireIdentifier(schema, "schema");
@@ -59,12 +64,18 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
             String bucket = g == Granularity.HOURLY
                     ? "('epoch'::timestamptz + u.ms * interval '1 millisecond')"
                     : "(('epoch'::timestamptz + u.ms * interval '1 millisecond') AT TIME ZONE 'UTC')::date";
+            // The keys a statement changed, for the hourly table (whose cached dashboard hours are deleted).
+            String returning = g == Granularity.HOURLY
+                    ? " RETURNING t.organization_id, (extract(epoch FROM t." + bucketColumn + ") * 1000)::bigint,"
+                            + " t.metric_name"
+                    : "";
             deletes.put(g, "DELETE FROM " + table + " t USING unnest(?::bigint[], ?::bigint[], ?::text[])"
                     + " AS u(org, ms, metric_name) WHERE t.organization_id = u.org AND t." + bucketColumn + " = "
-                    + bucket + " AND t.metric_name = u.metric_name AND t.project = 'default' AND t.tag = ''");
+                    + bucket + " AND t.metric_name = u.metric_name AND t.project = 'default' AND t.tag = ''"
+                    + returning);
             String guard = guardOrganization
                     ? " WHERE EXISTS (SELECT 1 FROM \"" + schema + "\".\"organization\" o WHERE o.id = u.org)" : "";
-            upserts.put(g, "INSERT INTO " + table + " (id, created_at, modified_at, " + bucketColumn
+            upserts.put(g, "INSERT INTO " + table + " AS t (id, created_at, modified_at, " + bucketColumn
                     + ", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id)"
                     + " SELECT gen_random_uuid(), now(), now(), " + bucket + ", u.metric_name, u.metric_type, u.value,"
                     + " u.cnt, 'default', '', u.org"
@@ -74,7 +85,12 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                     + " ORDER BY u.ord"
                     + " ON CONFLICT (organization_id, " + bucketColumn + ", metric_name, project, tag)"
                     + " DO UPDATE SET metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value,"
-                    + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at");
+                    + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at"
+                    // A bucket committed again with the values it has is left alone: no write, no
+                    // new modified_at, no cache deletion (merged checkpoints can end where they began).
+                    + " WHERE (t.metric_type, t.metric_value, t.metric_count)"
+                    + " IS DISTINCT FROM (EXCLUDED.metric_type, EXCLUDED.metric_value, EXCLUDED.metric_count)"
+                    + returning);
         }
         progress = "INSERT INTO " + ProgressTable.qualified(schema)
                 + " (id, source_lsn, changes_reflected, source_committed_at, committed_at, checkpoint_id)"
@@ -106,7 +122,7 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                     ps.setArray(1, connection.createArrayOf("bigint", d.orgs.toArray(new Long[0])));
                     ps.setArray(2, connection.createArrayOf("bigint", d.bucketMs.toArray(new Long[0])));
                     ps.setArray(3, connection.createArrayOf("text", d.metricNames.toArray(new String[0])));
-                    ps.executeUpdate();
+                    run(ps, g);
                 }
             }
             Columns u = upserted.get(g);
@@ -118,7 +134,7 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                     ps.setArray(4, connection.createArrayOf("text", u.metricTypes.toArray(new String[0])));
                     ps.setArray(5, connection.createArrayOf("float8", u.values.toArray(new Double[0])));
                     ps.setArray(6, connection.createArrayOf("int4", u.counts.toArray(new Integer[0])));
-                    ps.executeUpdate();
+                    run(ps, g);
                 }
             }
         }
@@ -136,6 +152,36 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                 ps.executeUpdate();
             }
         }
+    }
+
+    private void run(PreparedStatement ps, Granularity g) throws SQLException {
+        if (g != Granularity.HOURLY) {
+            ps.executeUpdate();
+            return;
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                changedHours.add(hourKey(rs.getLong(1), rs.getLong(2), rs.getString(3)));
+            }
+        }
+    }
+
+    /**
+     * Starts collecting anew what the statements change. A range written and then rolled back (a
+     * retry, a refused row isolated) still counts as changed: deleting a cached hour too many is
+     * harmless, one too few is not.
+     */
+    void forgetChanged() {
+        changedHours.clear();
+    }
+
+    /** Whether the statements since {@link #forgetChanged} inserted, updated or deleted this hourly row. */
+    boolean changed(RollupRow hourly) {
+        return changedHours.contains(hourKey(hourly.orgId, hourly.bucketStart, hourly.metricName));
+    }
+
+    private static String hourKey(long org, long bucketStartMs, String metric) {
+        return org + "|" + bucketStartMs + "|" + metric;
     }
 
     /** The rows of one statement, column by column. */

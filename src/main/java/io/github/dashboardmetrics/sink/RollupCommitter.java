@@ -164,6 +164,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     /** The input ended (a bounded run): every completed checkpoint commits, the last one included. */
     private transient boolean finishing;
 
+    private transient CommitStatement statements;
     private transient BatchTransactionWriter<CommitStatement.Item> writer;
     private transient Map<Granularity, WriterMetrics> metrics;
     private transient Set<Granularity> tablesInFlight;
@@ -218,8 +219,8 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         Counter retries = new RetriesOfTablesInFlight();
         boolean guard = settings.guardOrganization();
         DatabaseTarget target = settings.target();
-        writer = new BatchTransactionWriter<>(target, "the rollup tables",
-                new CommitStatement(target.schema(), guard),
+        statements = new CommitStatement(target.schema(), guard);
+        writer = new BatchTransactionWriter<>(target, "the rollup tables", statements,
                 RollupCommitter::refused, settings.maxRetries(), APPLICATION_NAME, retries, new SimpleCounter());
         committedLsn = -1;
         MetricGroup job = JobMetrics.of(group);
@@ -350,6 +351,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         }
         items.add(CommitStatement.Item.progress(at, lastId));
         long started = System.currentTimeMillis();
+        statements.forgetChanged();
         List<BatchTransactionWriter.Refused<CommitStatement.Item>> refused = writer.write(items);
         if (!refused.isEmpty()) {
             // Dead letters now, in the same transaction: the rest of the commit is in the tables.
@@ -373,7 +375,8 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         if (LOGGER.isDebugEnabled()) {
             LOGGER.debug("Committed {} rollup rows at {} ({})", rows.size(), at, why);
         }
-        invalidateCache(byTable.get(Granularity.HOURLY));
+        List<RollupRow> hourly = byTable.getOrDefault(Granularity.HOURLY, List.of());
+        invalidateCache(hourly.stream().filter(statements::changed).toList());
     }
 
     /**

@@ -311,6 +311,33 @@ class RollupCommitterTest {
     }
 
     @Test
+    void aBucketCommittedAgainWithTheValuesItHasIsNotWrittenAndKeepsItsCachedKey() throws Exception {
+        // Merged checkpoints can end where they began: such a bucket is neither rewritten nor uncached.
+        CacheInvalidation cache = new CacheInvalidation(redis.target(), DashboardCacheKeys.DEFAULT_PREFIX, 1_000, 0);
+        try (CommitterHarness committer = new CommitterHarness(settings(cache), null)) {
+            committer.rows(hourly(1, "llm_calls", 2, 2), hourly(1, "llm_usage", 5, 5));
+            committer.barrier(1);
+            committer.completed(1);
+            awaitGone(KEYS.hourOfMetric(1, HOUR, "llm_usage"));
+            String xmin = one("SELECT xmin::text FROM event_metrics_hourly WHERE metric_name = 'llm_calls'");
+            String unchanged = KEYS.hourOfMetric(1, HOUR, "llm_calls");
+            List<String> changed = List.of(KEYS.hour(1, HOUR), KEYS.hourOfMetric(1, HOUR, "llm_usage"));
+            redis.set(List.of(unchanged));
+            redis.set(changed);
+
+            committer.rows(hourly(1, "llm_calls", 2, 2), hourly(1, "llm_usage", 6, 6));
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_usage")).isEqualTo("6x6");
+            awaitGone(changed.get(1));
+            assertThat(redis.exists(changed.get(0))).isFalse();
+            assertThat(redis.exists(unchanged)).as("the bucket whose values did not change").isTrue();
+            assertThat(one("SELECT xmin::text FROM event_metrics_hourly WHERE metric_name = 'llm_calls'"))
+                    .as("not written again").isEqualTo(xmin);
+        }
+    }
+
+    @Test
     void retriesWhenItsConnectionIsKilledAndDeadLettersARowTheDatabaseRefuses() throws Exception {
         try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
             committer.rows(hourly(1, "llm_calls", 1, 1));
