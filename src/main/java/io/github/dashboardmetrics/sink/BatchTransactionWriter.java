@@ -78,6 +78,14 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes a range of rows with statements of its own, several rows per statement (in the
+     * current transaction; the writer commits, retries and isolates refused rows around it).
+     */
+    interface RangeStatements<T> {
+        void execute(Connection connection, List<T> rows) throws SQLException;
+    }
+
     /** Turns a row the database refused into the dead letter that records it. */
     interface Refusals<T> {
         /** @param error the server's error, one line with its SQLState */
@@ -90,6 +98,8 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
     private final DatabaseTarget target;
     private final String what;
     private final RowStatements<T> statements;
+    /** Instead of {@link #statements}: writes whole ranges. */
+    private final RangeStatements<T> ranges;
     private final Refusals<T> refusals;
     private final int maxRetries;
     private final String applicationName;
@@ -114,12 +124,25 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
      */
     BatchTransactionWriter(DatabaseTarget target, String what, RowStatements<T> statements, Refusals<T> refusals,
             int maxRetries, String applicationName, Counter retries, Counter deadLettered) {
+        this(target, what, statements, null, refusals, maxRetries, applicationName, retries, deadLettered);
+    }
+
+    /** As above, with statements that write whole ranges of rows. */
+    BatchTransactionWriter(DatabaseTarget target, String what, RangeStatements<T> ranges, Refusals<T> refusals,
+            int maxRetries, String applicationName, Counter retries, Counter deadLettered) {
+        this(target, what, null, ranges, refusals, maxRetries, applicationName, retries, deadLettered);
+    }
+
+    private BatchTransactionWriter(DatabaseTarget target, String what, RowStatements<T> statements,
+            RangeStatements<T> ranges, Refusals<T> refusals, int maxRetries, String applicationName, Counter retries,
+            Counter deadLettered) {
         if (maxRetries < 0) {
             throw new IllegalArgumentException("retries must be >= 0");
         }
         this.target = target;
         this.what = what;
         this.statements = statements;
+        this.ranges = ranges;
         this.refusals = refusals;
         this.maxRetries = maxRetries;
         this.applicationName = applicationName;
@@ -236,8 +259,12 @@ final class BatchTransactionWriter<T> implements AutoCloseable {
         isolate(rows, middle, to, refused);
     }
 
-    /** Executes {@code rows[from, to)} in order: each run of rows of one statement as one JDBC batch. */
+    /** Executes {@code rows[from, to)} in order: each run of rows of one statement as one JDBC batch (or the range at once). */
     private void execute(List<T> rows, int from, int to) throws SQLException {
+        if (ranges != null) {
+            ranges.execute(connection, rows.subList(from, to));
+            return;
+        }
         int i = from;
         while (i < to) {
             String sql = statements.sql(rows.get(i));

@@ -61,6 +61,11 @@ final class CommitterHarness implements AutoCloseable {
         return harness.snapshot(id, id);
     }
 
+    /** The input ended (a bounded run): Flink calls finish() before the last checkpoint. */
+    void finish() throws Exception {
+        committer.finish();
+    }
+
     void completed(long id) throws Exception {
         harness.notifyOfCompletedCheckpoint(id);
     }

@@ -83,7 +83,7 @@ class RollupCommitterTest {
     }
 
     private static RollupCommitter.Settings settings(CacheInvalidation cache) {
-        return new RollupCommitter.Settings(target, true, 2, cache);
+        return new RollupCommitter.Settings(target, true, 2, cache, 0);
     }
 
     private static RollupCommitter.Settings settings() {
@@ -149,6 +149,24 @@ class RollupCommitterTest {
             committer.barrier(3);
             committer.completed(3);
             assertThat(progress()).isEqualTo("0/C8 5 3");
+        }
+    }
+
+    @Test
+    void skipsTheBucketsOfAnOrganisationThatNoLongerExistsAndWritesTheRest() throws Exception {
+        // Unstract deleted organisation 3 (its cascade removes its rows); its buckets are not written
+        // again, and the foreign key never refuses them.
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 2, 2), hourly(3, "llm_calls", 5, 5),
+                    row(Granularity.DAILY, 3, "llm_calls", DAY, 5, 5), row(Granularity.DAILY, 2, "llm_calls", DAY, 1, 1));
+            committer.progress(100, SOURCE_TS, 4);
+            committer.barrier(1);
+            committer.completed(1);
+            assertThat(one("SELECT string_agg(organization_id || ':' || metric_value, ',' ORDER BY organization_id)"
+                    + " FROM (SELECT organization_id, metric_value FROM event_metrics_hourly UNION ALL"
+                    + " SELECT organization_id, metric_value FROM event_metrics_daily) x")).isEqualTo("1:2,2:1");
+            assertThat(count(DeadLetterTable.TABLE)).isZero();
+            assertThat(progress()).isEqualTo("0/64 4 1");
         }
     }
 
@@ -293,6 +311,38 @@ class RollupCommitterTest {
     }
 
     @Test
+    void aBucketCommittedAgainWithTheValuesItHasIsNotWrittenAndKeepsItsCachedKey() throws Exception {
+        // Merged checkpoints can end where they began: such a bucket is neither rewritten nor uncached.
+        CacheInvalidation cache = new CacheInvalidation(redis.target(), DashboardCacheKeys.DEFAULT_PREFIX, 1_000, 0);
+        String unchanged = KEYS.hourOfMetric(1, HOUR, "llm_calls");
+        List<String> changed = List.of(KEYS.hour(1, HOUR), KEYS.hourOfMetric(1, HOUR, "llm_usage"));
+        try (CommitterHarness committer = new CommitterHarness(settings(cache), null)) {
+            redis.set(List.of(unchanged));
+            redis.set(changed);
+            committer.rows(hourly(1, "llm_calls", 2, 2), hourly(1, "llm_usage", 5, 5));
+            committer.barrier(1);
+            committer.completed(1);
+            // The first commit's deletions are done before the keys are cached again.
+            awaitGone(unchanged);
+            awaitGone(changed.get(0));
+            awaitGone(changed.get(1));
+            String xmin = one("SELECT xmin::text FROM event_metrics_hourly WHERE metric_name = 'llm_calls'");
+            redis.set(List.of(unchanged));
+            redis.set(changed);
+
+            committer.rows(hourly(1, "llm_calls", 2, 2), hourly(1, "llm_usage", 6, 6));
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_usage")).isEqualTo("6x6");
+            awaitGone(changed.get(1));
+            assertThat(redis.exists(changed.get(0))).isFalse();
+            assertThat(redis.exists(unchanged)).as("the bucket whose values did not change").isTrue();
+            assertThat(one("SELECT xmin::text FROM event_metrics_hourly WHERE metric_name = 'llm_calls'"))
+                    .as("not written again").isEqualTo(xmin);
+        }
+    }
+
+    @Test
     void retriesWhenItsConnectionIsKilledAndDeadLettersARowTheDatabaseRefuses() throws Exception {
         try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
             committer.rows(hourly(1, "llm_calls", 1, 1));
@@ -351,7 +401,7 @@ class RollupCommitterTest {
                 + " IF nextval('slow_once') = 1 THEN PERFORM pg_sleep(5); END IF; RETURN NEW; END $$");
         sql("CREATE TRIGGER slow_once BEFORE INSERT ON event_metrics_hourly FOR EACH ROW EXECUTE FUNCTION slow_once()");
         RollupCommitter.Settings oneSecond = new RollupCommitter.Settings(
-                target.withTimeouts(new DatabaseTarget.Timeouts(5, 1, 1)), true, 2, null);
+                target.withTimeouts(new DatabaseTarget.Timeouts(5, 1, 1)), true, 2, null, 0);
         try (CommitterHarness committer = new CommitterHarness(oneSecond, null)) {
             committer.rows(hourly(1, "llm_calls", 4, 4));
             committer.barrier(1);
@@ -363,6 +413,43 @@ class RollupCommitterTest {
             sql("DROP TRIGGER slow_once ON event_metrics_hourly");
             sql("DROP FUNCTION slow_once()");
             sql("DROP SEQUENCE slow_once");
+        }
+    }
+
+    @Test
+    void afterASlowCommitTheNextCompletionsMergeIntoALaterCommitAndTheEndOfABoundedRunCommits() throws Exception {
+        // Every insert sleeps 100 ms: commit 1 takes at least that, and with a pause of 1,000 times
+        // its duration the completions that follow stage instead of committing, until the input ends.
+        sql("CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " PERFORM pg_sleep(0.1); RETURN NEW; END $$");
+        sql("CREATE TRIGGER slow_insert BEFORE INSERT ON event_metrics_hourly FOR EACH ROW EXECUTE FUNCTION slow_insert()");
+        RollupCommitter.Settings paced = new RollupCommitter.Settings(target, true, 2, null, 1_000);
+        try (CommitterHarness committer = new CommitterHarness(paced, null)) {
+            committer.rows(hourly(1, "llm_calls", 1, 1));
+            committer.progress(1_000, SOURCE_TS, 1);
+            committer.barrier(1);
+            committer.completed(1);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("1x1");
+
+            committer.rows(hourly(1, "llm_calls", 2, 2), hourly(2, "llm_calls", 7, 7));
+            committer.progress(2_000, SOURCE_TS + 1_000, 2);
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).as("staged: the last commit was slow").isEqualTo("1x1");
+            assertThat(progress()).isEqualTo("0/3E8 1 1");
+
+            committer.rows(hourly(1, "llm_calls", 3, 3));
+            committer.progress(3_000, SOURCE_TS + 2_000, 1);
+            committer.barrier(3);
+            committer.finish();
+            committer.completed(3);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("3x3");
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).as("checkpoint 2's rows in the same commit").isEqualTo("7x7");
+            assertThat(progress()).isEqualTo("0/BB8 4 3");
+            assertThat(committer.metrics.count(HOURLY, JobMetrics.BATCHES_COMMITTED)).isEqualTo(2);
+        } finally {
+            sql("DROP TRIGGER slow_insert ON event_metrics_hourly");
+            sql("DROP FUNCTION slow_insert()");
         }
     }
 
