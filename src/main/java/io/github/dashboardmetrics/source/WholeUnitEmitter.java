@@ -4,9 +4,12 @@ import static org.apache.flink.cdc.connectors.base.source.meta.wartermark.Waterm
 import static org.apache.flink.cdc.connectors.base.source.meta.wartermark.WatermarkEvent.isLowWatermarkEvent;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.flink.api.connector.source.SourceOutput;
+import org.apache.flink.cdc.connectors.base.source.meta.offset.Offset;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.OffsetFactory;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceRecords;
 import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitState;
@@ -50,6 +53,8 @@ final class WholeUnitEmitter<T> extends IncrementalSourceRecordEmitter<T> {
     static final int MAX_HELD_CHANGES = 20_000;
     /** The value schema of Debezium's transaction BEGIN and END markers. */
     static final String TRANSACTION_MARKER_SCHEMA = "io.debezium.connector.common.TransactionMetadataValue";
+    /** Debezium's keys of the transaction context in a source offset. */
+    static final String TRANSACTION_OFFSET_PREFIX = "transaction_";
 
     /** The rows of the chunk being read, since its low watermark. */
     private final List<SourceRecord> chunk = new ArrayList<>();
@@ -123,6 +128,21 @@ final class WholeUnitEmitter<T> extends IncrementalSourceRecordEmitter<T> {
             processElement(change, output, split);
         }
         transaction.clear();
+    }
+
+    /**
+     * The offset a record moves the split to, without Debezium's transaction context
+     * ({@code transaction_id}, {@code transaction_*_order...}): Flink CDC reads every value of a
+     * restored PostgreSQL offset as a number and Debezium the transaction id as text, so a restore
+     * from an offset with the context fails (a ClassCastException, over and over). The context only
+     * numbers the changes within a transaction for the markers; the split moves at whole
+     * transactions, so a restored stream starts a new one anyway.
+     */
+    @Override
+    public Offset getOffsetPosition(Map<String, ?> offset) {
+        Map<String, Object> withoutTransaction = new HashMap<>(offset);
+        withoutTransaction.keySet().removeIf(key -> key.startsWith(TRANSACTION_OFFSET_PREFIX));
+        return super.getOffsetPosition(withoutTransaction);
     }
 
     static boolean isTransactionMarker(SourceRecord record) {

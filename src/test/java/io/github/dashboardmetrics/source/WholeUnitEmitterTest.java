@@ -2,6 +2,9 @@ package io.github.dashboardmetrics.source;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.debezium.config.Configuration;
+import io.debezium.connector.postgresql.PostgresConnectorConfig;
+import io.debezium.connector.postgresql.PostgresOffsetContext;
 import io.debezium.data.Envelope;
 import io.debezium.relational.TableId;
 import java.time.Instant;
@@ -21,6 +24,7 @@ import org.apache.flink.cdc.connectors.base.source.meta.wartermark.WatermarkKind
 import org.apache.flink.cdc.connectors.base.source.metrics.SourceReaderMetrics;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetUtils;
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.table.types.logical.BigIntType;
@@ -101,6 +105,20 @@ class WholeUnitEmitterTest {
     }
 
     @Test
+    void theSplitsOffsetKeepsNoTransactionContextSoThatItRestores() throws Exception {
+        StreamSplitState stream = streamSplit();
+        // As Debezium writes it with provide.transaction.metadata.
+        Map<String, Object> offset = Map.of("lsn", 40L, "txId", 9L, "ts_usec", 1_000L, "lsn_commit", 41L,
+                "transaction_id", "9", "transaction_data_collection_order_public.usage", 1L);
+        emitter.emitRecord(batch(change(40, 9L, offset), marker("END", 9)), output, stream);
+        assertThat(stream.getStartingOffset().getOffset()).containsOnlyKeys("lsn", "txId", "ts_usec", "lsn_commit");
+        // What Flink CDC does with the offset of a restored split (every value read as a number).
+        PostgresOffsetUtils.getPostgresOffsetContext(new PostgresOffsetContext.Loader(
+                new PostgresConnectorConfig(Configuration.create().with("topic.prefix", "unstract")
+                        .with("database.server.name", "unstract").build())), stream.getStartingOffset());
+    }
+
+    @Test
     void theFirstChangeOfAnotherTransactionCompletesTheHeldOne() throws Exception {
         StreamSplitState stream = streamSplit();
         emitter.emitRecord(batch(change(30, 6L), change(31, 6L), change(32, 7L)), output, stream);
@@ -158,6 +176,12 @@ class WholeUnitEmitterTest {
     /** A streamed insert of row {@code id} at lsn {@code id} in source transaction {@code txId} (null: none). */
     private static SourceRecord change(long id, Long txId) {
         return change(id, Envelope.Operation.CREATE, txId);
+    }
+
+    private static SourceRecord change(long id, Long txId, Map<String, ?> offset) {
+        SourceRecord change = change(id, txId);
+        return new SourceRecord(change.sourcePartition(), offset, change.topic(), change.keySchema(), change.key(),
+                change.valueSchema(), change.value());
     }
 
     private static SourceRecord change(long id, Envelope.Operation op, Long txId) {
