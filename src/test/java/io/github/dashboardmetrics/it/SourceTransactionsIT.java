@@ -7,6 +7,7 @@ import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.WorkloadGenerator;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.sink.ProgressTable;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,9 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * transaction here inserts (or deletes) exactly {@value #ROWS_PER_TRANSACTION} LLM calls of one
  * organisation in one hour, so every state that existed in the source has a multiple of
  * {@value #ROWS_PER_TRANSACTION} calls in that hour. A reader polls the hour's row while the
- * transactions stream and the job checkpoints every 100 ms; a count that is not a multiple is a
- * commit that cut a transaction (before the stream emitter held transactions whole, a few
- * hundred transactions were enough to see one).
+ * transactions stream and the job checkpoints every 100 ms, across an abrupt stop and a restore
+ * of the newest checkpoint; a count that is not a multiple is a commit that cut a transaction
+ * (before the stream emitter held transactions whole, a few hundred transactions were enough to
+ * see one).
  */
 class SourceTransactionsIT {
     private static final int ROWS_PER_TRANSACTION = 4;
@@ -54,35 +56,49 @@ class SourceTransactionsIT {
             OffsetDateTime hour = OffsetDateTime.now(ZoneOffset.UTC).minusHours(3).truncatedTo(ChronoUnit.HOURS);
             JobConfig config = new JobConfig(target, target, "it_tx", "it_tx", Startup.INITIAL, stateDir, null,
                     100, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
-            try (RunningJob job = RunningJob.start(config); HourReader reader = new HourReader(target, org, hour)) {
+            try (HourReader reader = new HourReader(target, org, hour)) {
                 reader.start();
                 List<UUID> live = new ArrayList<>();
                 try (Connection c = target.connect()) {
                     c.setAutoCommit(false);
-                    // The first transaction shows when the job streams: the others must be streamed, not snapshotted.
-                    insert(c, org, hour, live);
-                    c.commit();
-                    Await.until("the job streaming", Exactness.CATCH_UP, reader::lastCount, n -> n == ROWS_PER_TRANSACTION);
-                    for (int t = 1; t < TRANSACTIONS; t++) {
-                        if (live.size() >= ROWS_PER_TRANSACTION * 5 && random.nextInt(3) == 0) {
-                            deleteLast(c, live);
-                        } else {
-                            insert(c, org, hour.plusMinutes(random.nextInt(60)), live);
-                        }
-                        c.commit();
+                    try (RunningJob first = RunningJob.start(config)) {
+                        // The snapshot is committed: what follows is streamed.
+                        Await.until("the snapshot committed", Exactness.CATCH_UP,
+                                () -> ProgressTable.read(target).isPresent(), done -> done);
+                        writeTransactions(c, org, hour, live, random, TRANSACTIONS / 2);
+                        long streamed = live.size();
+                        Await.until("the first half committed", Exactness.CATCH_UP, reader::lastCount,
+                                n -> n == streamed);
+                    } // stopped abruptly: the next run restores its newest checkpoint, taken mid-stream
+                    writeTransactions(c, org, hour, live, random, 100); // while the job is down
+                    try (RunningJob second = RunningJob.start(config)) {
+                        writeTransactions(c, org, hour, live, random, TRANSACTIONS / 2);
+                        Exactness.awaitExact(target, target);
+                        long expected = live.size();
+                        Await.until("the hour's row at the final count", Duration.ofSeconds(60), reader::lastCount,
+                                n -> n == expected);
                     }
                 }
-                Exactness.awaitExact(target, target);
-                long expected = live.size();
-                Await.until("the hour's row at the final count", Duration.ofSeconds(60), reader::lastCount,
-                        n -> n == expected);
                 reader.stop();
                 System.out.println("SourceTransactionsIT: " + TRANSACTIONS + " transactions of " + ROWS_PER_TRANSACTION
-                        + " rows; " + reader.reads() + " reads of the hour, " + reader.distinctCounts()
-                        + " distinct counts seen; cut transactions seen: " + reader.cuts());
+                        + " rows, a restore from a checkpoint in between; " + reader.reads() + " reads of the hour, "
+                        + reader.distinctCounts() + " distinct counts seen; cut transactions seen: " + reader.cuts());
                 assertThat(reader.distinctCounts()).as("the reader saw the hour change").isGreaterThan(10);
                 assertThat(reader.cuts()).as("counts that are not a multiple of " + ROWS_PER_TRANSACTION).isEmpty();
             }
+        }
+    }
+
+    /** {@code n} transactions, each inserting or deleting {@value #ROWS_PER_TRANSACTION} LLM calls of the hour. */
+    private static void writeTransactions(Connection c, long org, OffsetDateTime hour, List<UUID> live, Random random,
+            int n) throws Exception {
+        for (int t = 0; t < n; t++) {
+            if (live.size() >= ROWS_PER_TRANSACTION * 5 && random.nextInt(3) == 0) {
+                deleteLast(c, live);
+            } else {
+                insert(c, org, hour.plusMinutes(random.nextInt(60)), live);
+            }
+            c.commit();
         }
     }
 
