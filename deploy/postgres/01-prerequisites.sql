@@ -38,8 +38,11 @@ CREATE TABLE IF NOT EXISTS unstract.dashboard_metrics_progress (
     changes_reflected   bigint NOT NULL, -- change events read up to there (orders commits at one LSN)
     source_committed_at timestamptz, -- source commit time of the newest change reflected: "data as of"
     committed_at        timestamptz NOT NULL, -- when the job committed this state
-    checkpoint_id       bigint NOT NULL -- the job's checkpoint whose state this is
+    checkpoint_id       bigint NOT NULL, -- the job's checkpoint whose state this is
+    source_offsets      jsonb -- --source kafka: newest offset read per partition, {"topic/partition": offset}
 );
+-- A table created before source_offsets existed:
+ALTER TABLE unstract.dashboard_metrics_progress ADD COLUMN IF NOT EXISTS source_offsets jsonb;
 GRANT SELECT, INSERT, UPDATE, DELETE ON unstract.dashboard_metrics_progress TO dashboard_metrics;
 
 -- The publication of exactly the captured tables (never the rollup tables: the job does not read

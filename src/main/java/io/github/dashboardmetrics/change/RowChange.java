@@ -18,6 +18,8 @@ public class RowChange {
     public long lsn;
     /** Commit time in the source database (source.ts_ms), epoch millis; 0 when unknown. */
     public long sourceTsMs;
+    /** Where a Kafka source read it ({@code topic/partition@offset}); null on the direct source. */
+    public String sourcePosition;
 
     public RowChange() {}
 

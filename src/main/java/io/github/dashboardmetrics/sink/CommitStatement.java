@@ -93,11 +93,12 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                     + returning);
         }
         progress = "INSERT INTO " + ProgressTable.qualified(schema)
-                + " (id, source_lsn, changes_reflected, source_committed_at, committed_at, checkpoint_id)"
-                + " VALUES (1, ?::pg_lsn, ?::bigint, ?::timestamptz, now(), ?::bigint)"
+                + " (id, source_lsn, changes_reflected, source_committed_at, committed_at, checkpoint_id, source_offsets)"
+                + " VALUES (1, ?::pg_lsn, ?::bigint, ?::timestamptz, now(), ?::bigint, ?::jsonb)"
                 + " ON CONFLICT (id) DO UPDATE SET source_lsn = EXCLUDED.source_lsn,"
                 + " changes_reflected = EXCLUDED.changes_reflected, source_committed_at = EXCLUDED.source_committed_at,"
-                + " committed_at = EXCLUDED.committed_at, checkpoint_id = EXCLUDED.checkpoint_id";
+                + " committed_at = EXCLUDED.committed_at, checkpoint_id = EXCLUDED.checkpoint_id,"
+                + " source_offsets = EXCLUDED.source_offsets";
     }
 
     /** Writes {@code items} (in the current transaction): tier by tier, deletes then upserts, then the progress. */
@@ -149,6 +150,7 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                     ps.setNull(3, Types.TIMESTAMP_WITH_TIMEZONE);
                 }
                 ps.setLong(4, item.checkpointId());
+                ps.setString(5, p.offsets);
                 ps.executeUpdate();
             }
         }

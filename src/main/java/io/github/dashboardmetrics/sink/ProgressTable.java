@@ -22,7 +22,8 @@ public final class ProgressTable {
 
     /** Its columns, which the job writes. */
     public static final List<String> COLUMNS = List.of(
-            "id", "source_lsn", "changes_reflected", "source_committed_at", "committed_at", "checkpoint_id");
+            "id", "source_lsn", "changes_reflected", "source_committed_at", "committed_at", "checkpoint_id",
+            "source_offsets");
 
     private ProgressTable() {}
 
@@ -37,8 +38,14 @@ public final class ProgressTable {
                 + "    changes_reflected   bigint NOT NULL, -- change events read up to there (orders commits at one LSN)\n"
                 + "    source_committed_at timestamptz, -- source commit time of the newest change reflected: \"data as of\"\n"
                 + "    committed_at        timestamptz NOT NULL, -- when the job committed this state\n"
-                + "    checkpoint_id       bigint NOT NULL -- the job's checkpoint whose state this is\n"
+                + "    checkpoint_id       bigint NOT NULL, -- the job's checkpoint whose state this is\n"
+                + "    source_offsets      jsonb -- --source kafka: newest offset read per partition, {\"topic/partition\": offset}\n"
                 + ")";
+    }
+
+    /** Adds the column a table created before it lacks (source_offsets came after the table). */
+    static String upgradeStatement(String schema) {
+        return "ALTER TABLE " + qualified(schema) + " ADD COLUMN IF NOT EXISTS source_offsets jsonb";
     }
 
     /** Creates the table when it is missing; throws when this role may not. */
@@ -63,6 +70,14 @@ public final class ProgressTable {
                             + " cannot create it (" + e.getMessage().split("\n", 2)[0] + "); have an administrator run:\n"
                             + adminStatements(rollup.schema(), rollup.user()), e);
                 }
+            } else if (!hasOffsetsColumn(c, rollup.schema())) {
+                try (Statement s = c.createStatement()) {
+                    s.execute(upgradeStatement(rollup.schema()));
+                } catch (SQLException e) {
+                    throw new PreflightException("the progress table " + name + " has no column source_offsets and "
+                            + rollup.user() + " cannot add it (" + e.getMessage().split("\n", 2)[0]
+                            + "); have an administrator run:\n" + upgradeStatement(rollup.schema()) + ";", e);
+                }
             }
             // Several privileges in one call mean "any of them": ask for each.
             try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(?, 'SELECT')"
@@ -81,6 +96,17 @@ public final class ProgressTable {
             }
         } catch (SQLException e) {
             throw new PreflightException("cannot check the progress table " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean hasOffsetsColumn(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = ? AND column_name = 'source_offsets'")) {
+            ps.setString(1, schema);
+            ps.setString(2, TABLE);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 

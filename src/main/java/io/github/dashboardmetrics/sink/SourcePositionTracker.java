@@ -1,6 +1,8 @@
 package io.github.dashboardmetrics.sink;
 
 import io.github.dashboardmetrics.change.RowChange;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -9,7 +11,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 /**
  * Watches the decoded change stream and, at every checkpoint barrier (and at end of input),
  * emits how far it got since the previous barrier: the newest LSN and source commit time seen
- * and the number of change events. It reaches the {@link RollupCommitter} before the barrier,
+ * the number of change events, and on Kafka the newest offset of each partition. It reaches the {@link RollupCommitter} before the barrier,
  * together with the rollup rows the same changes produced, so the committer knows the source
  * position of every checkpoint's state. Nothing is emitted for an interval without changes.
  *
@@ -22,6 +24,8 @@ public class SourcePositionTracker extends AbstractStreamOperator<SourceProgress
     private transient long newestLsn;
     private transient long newestSourceTsMs;
     private transient long changes;
+    /** Kafka: the newest offset read of each partition ({@code topic/partition}) since the last barrier. */
+    private transient Map<String, Long> offsets;
 
     @Override
     public void open() throws Exception {
@@ -29,6 +33,7 @@ public class SourcePositionTracker extends AbstractStreamOperator<SourceProgress
         newestLsn = -1;
         newestSourceTsMs = 0;
         changes = 0;
+        offsets = new HashMap<>();
     }
 
     @Override
@@ -37,6 +42,11 @@ public class SourcePositionTracker extends AbstractStreamOperator<SourceProgress
         newestLsn = Math.max(newestLsn, change.lsn);
         newestSourceTsMs = Math.max(newestSourceTsMs, change.sourceTsMs);
         changes++;
+        if (change.sourcePosition != null) {
+            int at = change.sourcePosition.lastIndexOf('@');
+            offsets.merge(change.sourcePosition.substring(0, at), Long.parseLong(change.sourcePosition.substring(at + 1)),
+                    Math::max);
+        }
     }
 
     @Override
@@ -52,8 +62,9 @@ public class SourcePositionTracker extends AbstractStreamOperator<SourceProgress
 
     private void emit() {
         if (changes > 0) {
-            output.collect(new StreamRecord<>(new SourceProgress(newestLsn, newestSourceTsMs, changes)));
+            output.collect(new StreamRecord<>(new SourceProgress(newestLsn, newestSourceTsMs, changes, offsets)));
             changes = 0;
+            offsets = new HashMap<>();
         }
     }
 }

@@ -56,6 +56,9 @@ public class DecodeChanges extends ProcessFunction<ChangeMessage, RowChange> {
         try {
             RowChange change = message.decoded != null ? message.decoded : decoder.decode(message.value);
             if (change != null) {
+                if (message.position != null) {
+                    change.sourcePosition = message.position; // a change just decoded, seen by no one yet
+                }
                 changesRead.get(change.kind).inc();
                 if (change.after != null) {
                     unrecognisedValues.check(change.after, unrecognised::inc, seen -> LOG.warn(

@@ -12,6 +12,8 @@ import io.github.dashboardmetrics.demo.WorkloadGenerator;
 import io.github.dashboardmetrics.pipeline.CheckpointLocator;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.sink.ProgressTable;
+import io.github.dashboardmetrics.sink.SourceProgress;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import io.github.dashboardmetrics.source.DebeziumTopics;
 import io.github.dashboardmetrics.source.KafkaPreflight;
@@ -21,6 +23,7 @@ import io.github.dashboardmetrics.verify.VerifyScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -156,7 +159,21 @@ class KafkaSourceExactnessIT {
                 assertThat(connector.recordsWritten()).isGreaterThanOrEqualTo(contents.size());
                 assertThat(KafkaPreflight.check(jobConfig.kafka(), "unstract", Duration.ofSeconds(10)).missing())
                         .as("every captured table has its topic").isEmpty();
+                // The "as of" row names the exact position in the topics: every partition's last offset.
+                Map<String, Long> last = contents.lastOffsets();
+                Await.until("the progress row at the topics' last offsets " + last, Duration.ofSeconds(60),
+                        () -> committedOffsets(target), last::equals);
             }
+        }
+    }
+
+    /** {@code source_offsets} of the progress row, by partition. */
+    private static Map<String, Long> committedOffsets(DatabaseTarget target) throws Exception {
+        try (Connection c = target.connect(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT source_offsets::text FROM \"" + target.schema() + "\"." + ProgressTable.TABLE)) {
+            SourceProgress read = new SourceProgress();
+            read.offsets = rs.next() ? rs.getString(1) : null;
+            return read.offsetMap();
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,6 +53,15 @@ final class TopicContents {
 
     int size() {
         return records.size();
+    }
+
+    /** The last offset of each partition ({@code topic/partition}), as the progress row names them. */
+    Map<String, Long> lastOffsets() {
+        Map<String, Long> last = new TreeMap<>();
+        for (ConsumerRecord<String, String> r : records) {
+            last.merge(r.topic() + "/" + r.partition(), r.offset(), Math::max);
+        }
+        return last;
     }
 
     /** Records with a null value: what Debezium writes after each delete. */

@@ -7,6 +7,7 @@ import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.change.RowKind;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -29,6 +30,31 @@ class RollupCommitsTest {
             tracker.prepareSnapshotPreBarrier(3);
             assertThat(emitted(tracker)).containsExactly(new SourceProgress(300, 5_000, 3),
                     new SourceProgress(400, 6_000, 1));
+        }
+    }
+
+    @Test
+    void onKafkaTheTrackerEmitsTheNewestOffsetOfEveryPartitionAndTheCommitterKeepsTheirMaximum() throws Exception {
+        try (OneInputStreamOperatorTestHarness<RowChange, SourceProgress> tracker =
+                new OneInputStreamOperatorTestHarness<>(new SourcePositionTracker())) {
+            tracker.open();
+            tracker.processElement(change(300, 5_000, "p.unstract.public.usage/0@41"), 0);
+            tracker.processElement(change(200, 4_000, "p.unstract.public.usage/0@40"), 0);
+            tracker.processElement(change(250, 4_500, "p.unstract.public.usage/1@7"), 0);
+            tracker.prepareSnapshotPreBarrier(1);
+            tracker.processElement(change(400, 6_000, "p.unstract.public.page_usage/0@3"), 0);
+            tracker.prepareSnapshotPreBarrier(2);
+            List<SourceProgress> steps = emitted(tracker);
+            assertThat(steps.get(0).offsetMap()).containsExactly(Map.entry("p.unstract.public.usage/0", 41L),
+                    Map.entry("p.unstract.public.usage/1", 7L));
+            assertThat(steps.get(0).offsets)
+                    .isEqualTo("{\"p.unstract.public.usage/0\": 41, \"p.unstract.public.usage/1\": 7}");
+            SourceProgress total = new SourceProgress().plus(steps.get(0)).plus(steps.get(1))
+                    .plus(new SourceProgress(100, 0, 1, Map.of("p.unstract.public.usage/0", 12L))); // an older one
+            assertThat(total.offsetMap()).containsExactly(Map.entry("p.unstract.public.page_usage/0", 3L),
+                    Map.entry("p.unstract.public.usage/0", 41L), Map.entry("p.unstract.public.usage/1", 7L));
+            assertThat(new SourceProgress(1, 0, 1).plus(new SourceProgress(2, 0, 1)).offsets)
+                    .as("the direct source has no offsets").isNull();
         }
     }
 
@@ -63,6 +89,13 @@ class RollupCommitsTest {
 
     private static RowChange change(long lsn, long sourceTsMs) {
         return new RowChange('u', RowKind.USAGE, "1", null, lsn, sourceTsMs);
+    }
+
+    /** A change a Kafka source read at {@code position} ({@code topic/partition@offset}). */
+    private static RowChange change(long lsn, long sourceTsMs, String position) {
+        RowChange change = change(lsn, sourceTsMs);
+        change.sourcePosition = position;
+        return change;
     }
 
     private static List<SourceProgress> emitted(OneInputStreamOperatorTestHarness<RowChange, SourceProgress> h) {

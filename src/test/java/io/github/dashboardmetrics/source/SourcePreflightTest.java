@@ -105,6 +105,18 @@ class SourcePreflightTest {
             st.execute("GRANT UPDATE, DELETE ON progress_pf.dashboard_metrics_progress TO no_create");
         }
         SourcePreflight.checkRollupTables(as("no_create", "progress_pf"));
+
+        // A table created before source_offsets: a role that may not add the column is told how; the owner adds it.
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE progress_pf.dashboard_metrics_progress DROP COLUMN source_offsets");
+        }
+        assertThatThrownBy(() -> SourcePreflight.checkRollupTables(as("no_create", "progress_pf")))
+                .isInstanceOf(PreflightException.class)
+                .hasMessageContaining("has no column source_offsets")
+                .hasMessageContaining("ALTER TABLE \"progress_pf\".\"dashboard_metrics_progress\" ADD COLUMN IF NOT EXISTS"
+                        + " source_offsets jsonb");
+        SourcePreflight.checkRollupTables(owner);
+        SourcePreflight.checkRollupTables(as("no_create", "progress_pf"));
     }
 
     @Test
