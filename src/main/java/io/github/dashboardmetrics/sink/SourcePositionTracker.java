@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.sink;
 
 import io.github.dashboardmetrics.change.RowChange;
+import io.github.dashboardmetrics.source.ChangeMessage;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -10,10 +11,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Watches the decoded change stream and, at every checkpoint barrier (and at end of input),
- * emits how far it got since the previous barrier: the newest LSN and source commit time seen
- * the number of change events, and on Kafka the newest offset of each partition. It reaches the {@link RollupCommitter} before the barrier,
- * together with the rollup rows the same changes produced, so the committer knows the source
- * position of every checkpoint's state. Nothing is emitted for an interval without changes.
+ * emits how far it got since the previous barrier: the newest LSN and source commit time seen,
+ * the number of change events, and on Kafka the newest offset of each partition. It reaches the
+ * {@link RollupCommitter} before the barrier, together with the rollup rows the same changes
+ * produced, so the committer knows the source position of every checkpoint's state. Nothing is emitted for an interval without changes.
  *
  * <p>Stateless: the committer keeps the running position in its own state.
  */
@@ -43,8 +44,7 @@ public class SourcePositionTracker extends AbstractStreamOperator<SourceProgress
         newestSourceTsMs = Math.max(newestSourceTsMs, change.sourceTsMs);
         changes++;
         if (change.sourcePosition != null) {
-            int at = change.sourcePosition.lastIndexOf('@');
-            offsets.merge(change.sourcePosition.substring(0, at), Long.parseLong(change.sourcePosition.substring(at + 1)),
+            offsets.merge(ChangeMessage.partitionOf(change.sourcePosition), ChangeMessage.offsetOf(change.sourcePosition),
                     Math::max);
         }
     }

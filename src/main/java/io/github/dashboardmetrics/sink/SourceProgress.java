@@ -8,9 +8,10 @@ import java.util.regex.Pattern;
 
 /**
  * How far the change stream has been read: the newest WAL position and source commit time seen,
- * a number of change events, and on Kafka the newest offset read of every topic partition. Emitted by {@link SourcePositionTracker} at every checkpoint
- * barrier (then {@code changes} counts the events since the previous barrier) and kept by the
- * {@link RollupCommitter} (then it is the running total).
+ * a number of change events, and on Kafka the newest offset read of every topic partition.
+ * Emitted by {@link SourcePositionTracker} at every checkpoint barrier (then {@code changes}
+ * counts the events since the previous barrier) and kept by the {@link RollupCommitter} (then it
+ * is the running total).
  */
 public class SourceProgress {
     /** Newest WAL position (Debezium source.lsn) seen, -1 when none had one. */

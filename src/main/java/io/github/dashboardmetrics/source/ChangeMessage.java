@@ -28,6 +28,21 @@ public class ChangeMessage {
         return m;
     }
 
+    /** The position of a Kafka record: {@code topic/partition@offset}. */
+    public static String kafkaPosition(String topic, int partition, long offset) {
+        return topic + "/" + partition + "@" + offset;
+    }
+
+    /** The partition ({@code topic/partition}) of a {@link #kafkaPosition}. */
+    public static String partitionOf(String kafkaPosition) {
+        return kafkaPosition.substring(0, kafkaPosition.lastIndexOf('@'));
+    }
+
+    /** The offset of a {@link #kafkaPosition}. */
+    public static long offsetOf(String kafkaPosition) {
+        return Long.parseLong(kafkaPosition.substring(kafkaPosition.lastIndexOf('@') + 1));
+    }
+
     /** A message without a position of the source's own. */
     public static ChangeMessage of(String value) {
         return new ChangeMessage(value, null);

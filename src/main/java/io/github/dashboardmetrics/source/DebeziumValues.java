@@ -28,7 +28,7 @@ public final class DebeziumValues implements KafkaRecordDeserializationSchema<Ch
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<ChangeMessage> out) {
-        String position = record.topic() + "/" + record.partition() + "@" + record.offset();
+        String position = ChangeMessage.kafkaPosition(record.topic(), record.partition(), record.offset());
         if (record.value() != null) {
             out.collect(new ChangeMessage(new String(record.value(), StandardCharsets.UTF_8), position));
             return;

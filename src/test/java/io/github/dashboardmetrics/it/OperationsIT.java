@@ -239,16 +239,8 @@ class OperationsIT {
     }
 
     private static void insertLlmCall(DatabaseTarget target, long orgId, Instant at) throws Exception {
-        try (Connection c = target.connect(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO usage (created_at, modified_at, id, adapter_instance_id, usage_type, llm_usage_reason, "
-                        + "model_name, embedding_tokens, prompt_tokens, completion_tokens, total_tokens, cost_in_dollars, "
-                        + "organization_id) VALUES (?, ?, ?, 'adapter', 'llm', 'extraction', 'gpt', 0, 10, 5, 15, 0.25, ?)")) {
-            OffsetDateTime t = OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-            ps.setObject(1, t);
-            ps.setObject(2, t);
-            ps.setObject(3, UUID.randomUUID());
-            ps.setLong(4, orgId);
-            ps.executeUpdate();
+        try (Connection c = target.connect()) {
+            LlmCalls.insert(c, orgId, OffsetDateTime.ofInstant(at, ZoneOffset.UTC), UUID.randomUUID());
         }
     }
 

@@ -122,19 +122,10 @@ class SourceTransactionsIT {
     }
 
     private static void insert(Connection c, long org, OffsetDateTime at, List<UUID> live) throws Exception {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO usage (created_at, modified_at, id, adapter_instance_id, usage_type, llm_usage_reason, "
-                        + "model_name, embedding_tokens, prompt_tokens, completion_tokens, total_tokens, cost_in_dollars, "
-                        + "organization_id) VALUES (?, ?, ?, 'adapter', 'llm', 'extraction', 'gpt', 0, 10, 5, 15, 0.25, ?)")) {
-            for (int i = 0; i < ROWS_PER_TRANSACTION; i++) {
-                UUID id = UUID.randomUUID();
-                ps.setObject(1, at);
-                ps.setObject(2, at);
-                ps.setObject(3, id);
-                ps.setLong(4, org);
-                ps.executeUpdate(); // one statement per row: the changes of a transaction are separate events
-                live.add(id);
-            }
+        for (int i = 0; i < ROWS_PER_TRANSACTION; i++) {
+            UUID id = UUID.randomUUID();
+            LlmCalls.insert(c, org, at, id); // one statement per row: the changes of a transaction are separate events
+            live.add(id);
         }
     }
 
