@@ -1,11 +1,15 @@
 package io.github.dashboardmetrics.attribute;
 
+import io.github.dashboardmetrics.wire.ContributionSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * A signed change to what one key of a join holds for one (metric, hour): the value and the
  * number of rows it adds (negative: retracted). Contributions travel up the chain page_usage ->
  * file execution -> execution -> workflow / pipeline, each join adding up what its children send
  * per (metric, hour), so that no join keeps a row per child (see {@code MetricsPipeline}).
  */
+@TypeInfo(ContributionSerializer.Factory.class)
 public class Contribution {
     /** The sum of pages_processed of a file execution's page_usage rows (to the file execution). */
     public static final int PAGES_OF_RUN = 100;

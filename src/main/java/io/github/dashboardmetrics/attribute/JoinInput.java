@@ -2,12 +2,15 @@ package io.github.dashboardmetrics.attribute;
 
 import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.change.SourceRow;
+import io.github.dashboardmetrics.wire.JoinInputSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * What a keyed join receives, routed by {@link #key}: a change of the join's own row (file and
  * execution joins normalise their own rows), a dimension row with its weight, or a contribution
  * from a child. Exactly one of {@link #change}, {@link #dimension} and {@link #contribution} is set.
  */
+@TypeInfo(JoinInputSerializer.Factory.class)
 public class JoinInput {
     public String key;
     public RowChange change;

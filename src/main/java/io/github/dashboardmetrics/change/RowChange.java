@@ -1,11 +1,15 @@
 package io.github.dashboardmetrics.change;
 
+import io.github.dashboardmetrics.wire.RowChangeSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * One decoded change event of a captured table: which row (kind and primary key), its new
  * projected image (null when the row was deleted) and where in the change stream it came from.
  * The before-image is deliberately absent: with the default REPLICA IDENTITY it is missing, so
  * the previous image comes from state (see {@code RowNormaliser}).
  */
+@TypeInfo(RowChangeSerializer.Factory.class)
 public class RowChange {
     /** Debezium's op: c (create), r (snapshot read), u (update), d (delete), t (truncate: no key, no image). */
     public char op;

@@ -1,6 +1,8 @@
 package io.github.dashboardmetrics.change;
 
+import io.github.dashboardmetrics.wire.SourceRowSerializer;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * The projection of a row onto the few fields the metrics read. One flat type serves every source
@@ -27,6 +29,7 @@ import java.util.Objects;
  * hitl_queue's approved_at (epoch millis) or null. Derived rows carry the event time of the fact
  * whose bucket they count in.
  */
+@TypeInfo(SourceRowSerializer.Factory.class)
 public class SourceRow {
     public RowKind kind;
     public String id;

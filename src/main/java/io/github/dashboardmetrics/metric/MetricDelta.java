@@ -1,9 +1,13 @@
 package io.github.dashboardmetrics.metric;
 
+import io.github.dashboardmetrics.wire.MetricDeltaSerializer;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
+
 /**
  * A signed change to one metric of one organisation at one instant: the bucket totals that hold
  * {@code eventTimeMs} gain {@code value} and {@code count} (both negative for a retraction).
  */
+@TypeInfo(MetricDeltaSerializer.Factory.class)
 public class MetricDelta {
     public long orgId;
     public Metric metric;

@@ -1,13 +1,16 @@
 package io.github.dashboardmetrics.source;
 
 import io.github.dashboardmetrics.change.RowChange;
+import io.github.dashboardmetrics.wire.ChangeMessageSerializer;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One message of the change stream as the source delivered it: the Debezium JSON value and where
  * the source read it ({@code topic/partition@offset} on Kafka; null for the direct source, whose
  * events carry their WAL position inside). The position is what a dead letter points back to.
  */
+@TypeInfo(ChangeMessageSerializer.Factory.class)
 public class ChangeMessage {
     public String value;
     public String position;

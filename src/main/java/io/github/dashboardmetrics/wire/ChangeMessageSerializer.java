@@ -1,0 +1,60 @@
+package io.github.dashboardmetrics.wire;
+
+import io.github.dashboardmetrics.source.ChangeMessage;
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
+
+/** {@link ChangeMessage} on the wire (in practice copied between the source and the chained decoder). */
+public final class ChangeMessageSerializer extends WireSerializer<ChangeMessage> {
+    private static final long serialVersionUID = 1L;
+    public static final ChangeMessageSerializer INSTANCE = new ChangeMessageSerializer();
+
+    @Override
+    public ChangeMessage createInstance() {
+        return new ChangeMessage();
+    }
+
+    @Override
+    public ChangeMessage copy(ChangeMessage from) {
+        if (from == null) {
+            return null;
+        }
+        ChangeMessage m = new ChangeMessage(from.value, from.position);
+        m.decoded = RowChangeSerializer.INSTANCE.copy(from.decoded);
+        return m;
+    }
+
+    @Override
+    public void serialize(ChangeMessage m, DataOutputView out) throws IOException {
+        writeString(m.value, out);
+        writeString(m.position, out);
+        RowChangeSerializer.writeNullable(m.decoded, out);
+    }
+
+    @Override
+    public ChangeMessage deserialize(DataInputView in) throws IOException {
+        ChangeMessage m = new ChangeMessage(readString(in), readString(in));
+        m.decoded = RowChangeSerializer.readNullable(in);
+        return m;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<ChangeMessage> snapshotConfiguration() {
+        return new Snapshot();
+    }
+
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<ChangeMessage> {
+        public Snapshot() {
+            super(() -> INSTANCE);
+        }
+    }
+
+    public static final class Factory extends WireType.Factory<ChangeMessage> {
+        public Factory() {
+            super(ChangeMessage.class, INSTANCE);
+        }
+    }
+}
