@@ -66,9 +66,9 @@ public final class RowKeys {
             hi = (hi << 7) | (lo >>> 57);
             lo = (lo << 7) | v;
         }
-        String h = String.format("%016x%016x", hi, lo);
-        return h.substring(0, 8) + "-" + h.substring(8, 12) + "-" + h.substring(12, 16) + "-" + h.substring(16, 20) + "-"
-                + h.substring(20);
+        // The canonical lower-case form, which is the only one of() packs (String.format here was
+        // 8 % of the job's CPU samples in the 10M-row snapshot).
+        return new java.util.UUID(hi, lo).toString();
     }
 
     /** The 128-bit number (hi, lo) shifted right by {@code shift} (0..127), low bits. */
