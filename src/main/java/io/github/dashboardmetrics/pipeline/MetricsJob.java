@@ -7,16 +7,17 @@ import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.DeadLetterSink;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.RetentionCleaner;
-import io.github.dashboardmetrics.sink.RollupWrites;
 import io.github.dashboardmetrics.sink.RollupCommits;
 import io.github.dashboardmetrics.sink.RollupCommitter;
+import io.github.dashboardmetrics.sink.RollupWrites;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.ChangeMessage;
-import io.github.dashboardmetrics.source.DecodeChanges;
 import io.github.dashboardmetrics.source.DebeziumTopics;
+import io.github.dashboardmetrics.source.DecodeChanges;
 import io.github.dashboardmetrics.source.KafkaPreflight;
 import io.github.dashboardmetrics.source.KafkaSourceFactory;
+import io.github.dashboardmetrics.source.PositionMark;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,8 +25,8 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,8 +118,11 @@ public final class MetricsJob {
         DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
                 new MetricsPipeline.Settings(config.retention()), null);
         // One committer: each completed checkpoint's rows of all three tables in one transaction.
+        // The rollups in the database it streams from: every commit marks its position in the WAL.
+        boolean markSourcePosition = !config.readsKafka() && PositionMark.sameDatabase(config.source(), config.rollup());
         RollupCommits.attach(rollups, changes, new RollupCommitter.Settings(config.rollup(),
-                source.rollupBesideOrganization(), writes.maxRetries(), cacheInvalidation));
+                source.rollupBesideOrganization(), writes.maxRetries(), cacheInvalidation,
+                RollupCommitter.PAUSE_AFTER_COMMIT, markSourcePosition));
         if (config.retentionCleanupIntervalMs() > 0) {
             env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
                     .returns(Void.class)

@@ -3,10 +3,12 @@ package io.github.dashboardmetrics.sink;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.source.PositionMark;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -27,7 +29,8 @@ import java.util.Set;
  *   <li>a rollup row with {@code count > 0}: upsert in place (a new row gets a new {@code id} and
  *       {@code created_at}; an existing one keeps both, only values and {@code modified_at} change);
  *   <li>a rollup row with {@code count <= 0}: delete;
- *   <li>the progress item: upsert of the one row of {@link ProgressTable}.
+ *   <li>the progress item: upsert of the one row of {@link ProgressTable} (and, when the rollups
+ *       live in the source database, a position mark in the WAL: {@link PositionMark}).
  * </ul>
  *
  * When the rollup tables sit beside Unstract's {@code organization}, an upsert for an organisation
@@ -52,10 +55,21 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
     private final Map<Granularity, String> deletes = new EnumMap<>(Granularity.class);
     private final Map<Granularity, String> upserts = new EnumMap<>(Granularity.class);
     private final String progress;
+    private final boolean markSourcePosition;
     /** Hourly buckets the statements changed since {@link #forgetChanged}: org, bucket start, metric. */
     private final Set<String> changedHours = new HashSet<>();
 
+    /** See {@link #CommitStatement(String, boolean, boolean)}. */
     CommitStatement(String schema, boolean guardOrganization) {
+        this(schema, guardOrganization, false);
+    }
+
+    /**
+     * @param markSourcePosition end the commit with a position mark in the WAL
+     *     ({@link PositionMark#SQL}), after its rows: the rollups live in the source database
+     */
+    CommitStatement(String schema, boolean guardOrganization, boolean markSourcePosition) {
+        this.markSourcePosition = markSourcePosition;
         DatabaseTarget.requireIdentifier(schema, "schema");
         for (Granularity g : Granularity.values()) {
             String table = "\"" + schema + "\".\"" + g.table() + "\"";
@@ -152,6 +166,11 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                 ps.setLong(4, item.checkpointId());
                 ps.setString(5, p.offsets);
                 ps.executeUpdate();
+            }
+            if (markSourcePosition) {
+                try (Statement st = connection.createStatement()) {
+                    st.execute(PositionMark.SQL);
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidator;
 import io.github.dashboardmetrics.sink.cache.DashboardCacheKeys;
+import io.github.dashboardmetrics.source.PositionMark;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -83,9 +84,12 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     /**
      * @param cacheInvalidation Unstract's Redis, whose cached hours to delete after a commit; null: off
      * @param pauseAfterCommit see {@link #PAUSE_AFTER_COMMIT}; 0: commit at every completed checkpoint
+     * @param markSourcePosition end every commit with a position mark in the WAL ({@link PositionMark}):
+     *     the rollup tables live in the database the job streams from
      */
     public record Settings(DatabaseTarget target, boolean guardOrganization, int maxRetries,
-            CacheInvalidation cacheInvalidation, double pauseAfterCommit) implements Serializable {
+            CacheInvalidation cacheInvalidation, double pauseAfterCommit, boolean markSourcePosition)
+            implements Serializable {
         public Settings {
             Objects.requireNonNull(target, "target");
             if (maxRetries < 0) {
@@ -97,8 +101,13 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         }
 
         public Settings(DatabaseTarget target, boolean guardOrganization, int maxRetries,
+                CacheInvalidation cacheInvalidation, double pauseAfterCommit) {
+            this(target, guardOrganization, maxRetries, cacheInvalidation, pauseAfterCommit, false);
+        }
+
+        public Settings(DatabaseTarget target, boolean guardOrganization, int maxRetries,
                 CacheInvalidation cacheInvalidation) {
-            this(target, guardOrganization, maxRetries, cacheInvalidation, PAUSE_AFTER_COMMIT);
+            this(target, guardOrganization, maxRetries, cacheInvalidation, PAUSE_AFTER_COMMIT, false);
         }
     }
 
@@ -219,7 +228,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         Counter retries = new RetriesOfTablesInFlight();
         boolean guard = settings.guardOrganization();
         DatabaseTarget target = settings.target();
-        statements = new CommitStatement(target.schema(), guard);
+        statements = new CommitStatement(target.schema(), guard, settings.markSourcePosition());
         writer = new BatchTransactionWriter<>(target, "the rollup tables", statements,
                 RollupCommitter::refused, settings.maxRetries(), APPLICATION_NAME, retries, new SimpleCounter());
         committedLsn = -1;

@@ -59,6 +59,8 @@ public final class CdcSourceFactory {
         // BEGIN and END markers of every source transaction: WholeUnitEmitter holds a transaction's
         // changes until its END, so that no checkpoint (and no commit) shows half of it.
         debezium.setProperty("provide.transaction.metadata", "true");
+        // The committer's marks of its position in the WAL become records (PositionMark).
+        PositionMark.configure(debezium);
         StartupOptions startup;
         switch (s.startup()) {
             case LATEST:

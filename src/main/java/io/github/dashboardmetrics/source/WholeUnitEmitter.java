@@ -53,6 +53,8 @@ final class WholeUnitEmitter<T> extends IncrementalSourceRecordEmitter<T> {
     static final int MAX_HELD_CHANGES = 20_000;
     /** The value schema of Debezium's transaction BEGIN and END markers. */
     static final String TRANSACTION_MARKER_SCHEMA = "io.debezium.connector.common.TransactionMetadataValue";
+    /** The value schema of a logical decoding message (the committer's {@link PositionMark}). */
+    static final String MESSAGE_SCHEMA = "io.debezium.connector.postgresql.MessageValue";
     /** Debezium's keys of the transaction context in a source offset. */
     static final String TRANSACTION_OFFSET_PREFIX = "transaction_";
 
@@ -101,6 +103,15 @@ final class WholeUnitEmitter<T> extends IncrementalSourceRecordEmitter<T> {
                 // BEGIN or END: what is held is a whole transaction. The marker is no change
                 // (Flink CDC would count it as an element it does not know).
                 emitTransaction(output, split);
+            } else if (isMessage(record)) {
+                // A position mark (PositionMark): a place in the WAL without a captured change.
+                // The split's offset moves to it, after what is held, so that a restore does not
+                // read again all the WAL written since the last captured change. Not a change, not
+                // emitted; tested before the changes, since a message has an "op" (m) as they do.
+                emitTransaction(output, split);
+                if (split.isStreamSplitState()) {
+                    split.asStreamSplitState().setStartingOffset(getOffsetPosition(record.sourceOffset()));
+                }
             } else if (SourceRecordUtils.isDataChangeRecord(record)) {
                 Long id = transactionId(record);
                 if (!transaction.isEmpty() && !Objects.equals(id, transactionId)) {
@@ -148,6 +159,11 @@ final class WholeUnitEmitter<T> extends IncrementalSourceRecordEmitter<T> {
     static boolean isTransactionMarker(SourceRecord record) {
         Schema schema = record.valueSchema();
         return schema != null && TRANSACTION_MARKER_SCHEMA.equals(schema.name());
+    }
+
+    static boolean isMessage(SourceRecord record) {
+        Schema schema = record.valueSchema();
+        return schema != null && MESSAGE_SCHEMA.equals(schema.name());
     }
 
     /** The source transaction of a change ({@code source.txId}), or null if it has none. */

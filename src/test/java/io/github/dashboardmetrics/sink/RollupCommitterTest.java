@@ -134,6 +134,33 @@ class RollupCommitterTest {
     }
 
     @Test
+    void aCommitInTheSourceDatabaseMarksItsPositionInTheWalForTheChangeStream() throws Exception {
+        sql("CREATE PUBLICATION marks_test FOR TABLE organization");
+        sql("SELECT pg_create_logical_replication_slot('marks_test', 'pgoutput')");
+        try {
+            for (boolean mark : new boolean[] {false, true}) {
+                RollupCommitter.Settings settings = new RollupCommitter.Settings(target, true, 2, null, 0, mark);
+                try (CommitterHarness committer = new CommitterHarness(settings, null)) {
+                    committer.rows(hourly(1, "llm_calls", mark ? 2 : 1, 1));
+                    committer.progress(mark ? 2_000 : 1_000, SOURCE_TS, 1);
+                    committer.barrier(1);
+                    committer.completed(1);
+                }
+                // What pgoutput sends a change stream (as Debezium asks it to: with messages): 'M' records.
+                String marks = one("SELECT count(*) FROM pg_logical_slot_get_binary_changes('marks_test', NULL, NULL,"
+                        + " 'proto_version', '1', 'publication_names', 'marks_test', 'messages', 'true')"
+                        + " WHERE get_byte(data, 0) = ascii('M')"
+                        + " AND position(convert_to('" + io.github.dashboardmetrics.source.PositionMark.MESSAGE_PREFIX
+                        + "', 'UTF8') IN data) > 0");
+                assertThat(marks).as("marks in the WAL of a commit with markSourcePosition=" + mark).isEqualTo(mark ? "1" : "0");
+            }
+        } finally {
+            sql("SELECT pg_drop_replication_slot('marks_test')");
+            sql("DROP PUBLICATION marks_test");
+        }
+    }
+
+    @Test
     void aCheckpointWithNothingNewOpensNoTransaction() throws Exception {
         try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
             committer.rows(hourly(1, "llm_calls", 1, 1));

@@ -139,6 +139,25 @@ class SourcePreflightTest {
     }
 
     @Test
+    void namesTheGrantWhenTheRollupRoleMayNotMarkTheJobsPositionInTheWal() throws Exception {
+        try (Connection c = as("replicator", "unstract").connect()) {
+            PositionMark.requirePrivilege(c, "replicator"); // PUBLIC may, by default
+        }
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("REVOKE EXECUTE ON FUNCTION " + PositionMark.FUNCTION + " FROM PUBLIC");
+        }
+        try (Connection c = as("replicator", "unstract").connect()) {
+            assertThatThrownBy(() -> PositionMark.requirePrivilege(c, "replicator"))
+                    .isInstanceOf(PreflightException.class)
+                    .hasMessageContaining("GRANT EXECUTE ON FUNCTION " + PositionMark.FUNCTION + " TO replicator");
+        } finally {
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.execute("GRANT EXECUTE ON FUNCTION " + PositionMark.FUNCTION + " TO PUBLIC");
+            }
+        }
+    }
+
+    @Test
     void saysWhatToRunWhenThePublicationCannotBeCreated() {
         assertThatThrownBy(() -> SourcePreflight.check(as("replicator", "unstract"), db.target("unstract"), "pf_denied"))
                 .isInstanceOf(PreflightException.class)

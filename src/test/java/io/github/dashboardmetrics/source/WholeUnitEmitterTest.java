@@ -119,6 +119,21 @@ class WholeUnitEmitterTest {
     }
 
     @Test
+    void aPositionMessageMovesTheStreamPastItAfterEmittingWhatIsHeldAndIsNoChange() throws Exception {
+        StreamSplitState stream = streamSplit();
+        emitter.emitRecord(batch(change(20, 5L), change(21, 5L)), output, stream);
+        assertThat(stream.getStartingOffset()).isEqualTo(offset(100));
+
+        emitter.emitRecord(batch(message(30)), output, stream);
+        assertThat(output.ids).as("the held transaction first; the message is no change").containsExactly(20L, 21L);
+        assertThat(stream.getStartingOffset().getOffset()).containsEntry("lsn", "30");
+
+        emitter.emitRecord(batch(message(35), message(40)), output, stream);
+        assertThat(output.ids).containsExactly(20L, 21L);
+        assertThat(stream.getStartingOffset().getOffset()).containsEntry("lsn", "40").containsEntry("lsn_proc", "40");
+    }
+
+    @Test
     void theFirstChangeOfAnotherTransactionCompletesTheHeldOne() throws Exception {
         StreamSplitState stream = streamSplit();
         emitter.emitRecord(batch(change(30, 6L), change(31, 6L), change(32, 7L)), output, stream);
@@ -193,6 +208,13 @@ class WholeUnitEmitterTest {
                 : ENVELOPE.create(row, source, Instant.EPOCH);
         return new SourceRecord(Map.of("server", "unstract"), Map.of("lsn", id), "unstract.public.usage",
                 ROW, new Struct(ROW).put("id", id), ENVELOPE.schema(), value);
+    }
+
+    /** A logical decoding message at {@code lsn}, as Debezium reads the job's position marks. */
+    private static SourceRecord message(long lsn) {
+        Schema schema = SchemaBuilder.struct().name(WholeUnitEmitter.MESSAGE_SCHEMA).field("op", Schema.STRING_SCHEMA).build();
+        return new SourceRecord(Map.of("server", "unstract"), Map.of("lsn", lsn, "lsn_proc", lsn), "unstract.message", null,
+                null, schema, new Struct(schema).put("op", "m"));
     }
 
     private static SourceRecord marker(String status, long txId) {
