@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS unstract.dashboard_metrics_progress (
 ALTER TABLE unstract.dashboard_metrics_progress ADD COLUMN IF NOT EXISTS source_offsets jsonb;
 GRANT SELECT, INSERT, UPDATE, DELETE ON unstract.dashboard_metrics_progress TO dashboard_metrics;
 
+-- The job ends every commit of the rollup tables with a mark of its position in the WAL
+-- (pg_logical_emit_message; docs/database.md). PUBLIC may execute it unless it was revoked:
+GRANT EXECUTE ON FUNCTION pg_catalog.pg_logical_emit_message(boolean, text, text) TO dashboard_metrics;
+
 -- The publication of exactly the captured tables (never the rollup tables: the job does not read
 -- its own writes). Pass its name to `run --publication` (default dashboard_metrics).
 CREATE PUBLICATION dashboard_metrics FOR TABLE
