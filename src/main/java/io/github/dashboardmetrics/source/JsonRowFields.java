@@ -1,7 +1,6 @@
 package io.github.dashboardmetrics.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 
 /**
@@ -75,7 +74,7 @@ final class JsonRowFields implements RowFields {
             throw new BadChangeEvent("column " + column + " is not an ISO-8601 timestamp with time zone: " + n);
         }
         try {
-            return OffsetDateTime.parse(n.asText()).toInstant().toEpochMilli();
+            return IsoTimestamps.epochMillis(n.asText());
         } catch (DateTimeParseException e) {
             throw new BadChangeEvent("column " + column + " is not an ISO-8601 timestamp with time zone: " + n);
         }

@@ -1,6 +1,5 @@
 package io.github.dashboardmetrics.source;
 
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
@@ -68,7 +67,7 @@ final class StructRowFields implements RowFields {
         }
         if (v instanceof String s) {
             try {
-                return OffsetDateTime.parse(s).toInstant().toEpochMilli();
+                return IsoTimestamps.epochMillis(s);
             } catch (DateTimeParseException e) {
                 // refused below
             }
