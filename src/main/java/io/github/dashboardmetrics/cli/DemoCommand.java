@@ -36,7 +36,7 @@ public class DemoCommand implements Callable<Integer> {
     int dbPort;
 
     @Option(names = "--web-port", defaultValue = "8081", paramLabel = "PORT",
-            description = "Port of the Flink web UI. Default: ${DEFAULT-VALUE}.")
+            description = "Port of the Flink web UI (0: a free port, printed). Default: ${DEFAULT-VALUE}.")
     int webPort;
 
     @Option(names = "--organizations", defaultValue = "20", paramLabel = "N",
@@ -67,6 +67,11 @@ public class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--rate and --report-interval-s must be > 0, --history-changes >= 0");
         }
         long workloadSeed = seed != null ? seed : System.nanoTime();
+        if (webPort == 0) {
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                webPort = socket.getLocalPort(); // printed below, and the reporter reads the job's metrics there
+            }
+        }
         Path stateDir = Files.createTempDirectory("dashboard-metrics-demo-");
         try (EmbeddedDatabase db = EmbeddedDatabase.start(EmbeddedDatabase.Options.defaults().withPort(dbPort))) {
             db.createUnstractSchema(SCHEMA, true);

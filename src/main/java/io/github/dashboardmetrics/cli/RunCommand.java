@@ -88,7 +88,9 @@ public class RunCommand implements Callable<Integer> {
     long retentionCleanupIntervalMin;
 
     @Option(names = "--parallelism", defaultValue = "1", paramLabel = "N",
-            description = "Parallelism of the keyed stages. Default: ${DEFAULT-VALUE}.")
+            description = "Parallelism of a local run: the snapshot reads N chunks at once (the stream is read"
+                    + " by one subtask), the keyed stages run N subtasks; the committer is always 1."
+                    + " Default: ${DEFAULT-VALUE}.")
     int parallelism;
 
     @Option(names = "--web-port", defaultValue = "8081", paramLabel = "PORT",
