@@ -141,6 +141,21 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         static Key of(RollupRow row) {
             return new Key(row.granularity, row.orgId, row.metricName, row.bucketStart);
         }
+
+        /** Written out: every staged row is hashed several times (the record's generated one was 6 % of the samples at 10M rows). */
+        @Override
+        public int hashCode() {
+            int h = granularity.ordinal();
+            h = 31 * h + Long.hashCode(orgId);
+            h = 31 * h + metricName.hashCode();
+            return 31 * h + Long.hashCode(bucketStart);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.orgId == orgId && k.bucketStart == bucketStart && k.granularity == granularity
+                    && k.metricName.equals(metricName);
+        }
     }
 
     /** Lock order of the writes: by table, organisation, metric, bucket. */
@@ -307,9 +322,41 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
         if (!finishing && System.currentTimeMillis() < nextCommitAtMs) {
-            return; // staged until a later checkpoint's completion, which commits it too
+            // Staged until a later checkpoint's completion, which commits it too. What the completed
+            // checkpoints staged becomes one entry: every checkpoint until the commit writes each
+            // bucket once, not once for every checkpoint in which it changed (at 10M rows the staged
+            // rows were written into each checkpoint dozens of times over).
+            collapse(checkpointId);
+            return;
         }
         commitUpTo(checkpointId, "checkpoint " + checkpointId);
+    }
+
+    /** Merges what checkpoints up to {@code checkpointId} staged into one entry, under the newest of them. */
+    private void collapse(long checkpointId) {
+        SortedMap<Long, Staged> due = staged.headMap(checkpointId, true);
+        if (due.size() < 2) {
+            return;
+        }
+        long lastId = due.lastKey();
+        SourceProgress at = due.get(lastId).position();
+        Map<Key, RollupRow> merged = null;
+        for (Staged s : due.values()) {
+            if (merged == null) {
+                merged = s.rows(); // the oldest: usually the entry collapsed before, the largest
+            } else {
+                for (RollupRow row : s.rows().values()) {
+                    merge(merged, row);
+                }
+            }
+        }
+        due.clear();
+        staged.put(lastId, new Staged(merged, at));
+    }
+
+    /** Checkpoints whose staged rows are not committed yet (one entry after a collapse). */
+    int stagedEntries() {
+        return staged.size();
     }
 
     @Override

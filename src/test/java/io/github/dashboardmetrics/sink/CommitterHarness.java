@@ -66,6 +66,10 @@ final class CommitterHarness implements AutoCloseable {
         committer.finish();
     }
 
+    int stagedEntries() {
+        return committer.stagedEntries();
+    }
+
     void completed(long id) throws Exception {
         harness.notifyOfCompletedCheckpoint(id);
     }

@@ -465,14 +465,25 @@ class RollupCommitterTest {
             assertThat(valueOf(HOURLY, 1, "llm_calls")).as("staged: the last commit was slow").isEqualTo("1x1");
             assertThat(progress()).isEqualTo("0/3E8 1 1");
 
+            // More completions while the commit waits: what they staged is one entry, not one per checkpoint.
+            committer.rows(hourly(1, "llm_calls", 5, 5));
+            committer.progress(2_500, SOURCE_TS + 1_500, 1);
+            committer.barrier(22);
+            committer.rows(hourly(1, "llm_calls", 2, 2)); // back to checkpoint 2's values: the last one counts
+            committer.progress(2_600, SOURCE_TS + 1_600, 1);
+            committer.barrier(23);
+            committer.completed(23);
+            assertThat(committer.stagedEntries()).isEqualTo(1);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("1x1");
+
             committer.rows(hourly(1, "llm_calls", 3, 3));
             committer.progress(3_000, SOURCE_TS + 2_000, 1);
-            committer.barrier(3);
+            committer.barrier(30);
             committer.finish();
-            committer.completed(3);
+            committer.completed(30);
             assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("3x3");
             assertThat(valueOf(HOURLY, 2, "llm_calls")).as("checkpoint 2's rows in the same commit").isEqualTo("7x7");
-            assertThat(progress()).isEqualTo("0/BB8 4 3");
+            assertThat(progress()).isEqualTo("0/BB8 6 30");
             assertThat(committer.metrics.count(HOURLY, JobMetrics.BATCHES_COMMITTED)).isEqualTo(2);
         } finally {
             sql("DROP TRIGGER slow_insert ON event_metrics_hourly");
