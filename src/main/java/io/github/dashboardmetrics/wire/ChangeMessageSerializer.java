@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.wire;
 
 import io.github.dashboardmetrics.source.ChangeMessage;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -31,25 +29,14 @@ public final class ChangeMessageSerializer extends WireSerializer<ChangeMessage>
     public void serialize(ChangeMessage m, DataOutputView out) throws IOException {
         writeString(m.value, out);
         writeString(m.position, out);
-        RowChangeSerializer.writeNullable(m.decoded, out);
+        RowChangeSerializer.INSTANCE.serializeNullable(m.decoded, out);
     }
 
     @Override
     public ChangeMessage deserialize(DataInputView in) throws IOException {
         ChangeMessage m = new ChangeMessage(readString(in), readString(in));
-        m.decoded = RowChangeSerializer.readNullable(in);
+        m.decoded = RowChangeSerializer.INSTANCE.deserializeNullable(in);
         return m;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<ChangeMessage> snapshotConfiguration() {
-        return new Snapshot();
-    }
-
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<ChangeMessage> {
-        public Snapshot() {
-            super(() -> INSTANCE);
-        }
     }
 
     public static final class Factory extends WireType.Factory<ChangeMessage> {

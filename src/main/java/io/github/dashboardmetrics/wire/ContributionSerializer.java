@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.wire;
 
 import io.github.dashboardmetrics.attribute.Contribution;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -35,29 +33,6 @@ public final class ContributionSerializer extends WireSerializer<Contribution> {
     @Override
     public Contribution deserialize(DataInputView in) throws IOException {
         return new Contribution(readString(in), in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
-    }
-
-    /** A contribution that may be null, inside another record. */
-    static void writeNullable(Contribution c, DataOutputView out) throws IOException {
-        out.writeBoolean(c != null);
-        if (c != null) {
-            INSTANCE.serialize(c, out);
-        }
-    }
-
-    static Contribution readNullable(DataInputView in) throws IOException {
-        return in.readBoolean() ? INSTANCE.deserialize(in) : null;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<Contribution> snapshotConfiguration() {
-        return new Snapshot();
-    }
-
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<Contribution> {
-        public Snapshot() {
-            super(() -> INSTANCE);
-        }
     }
 
     public static final class Factory extends WireType.Factory<Contribution> {

@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.wire;
 
 import io.github.dashboardmetrics.attribute.JoinInput;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -35,34 +33,23 @@ public final class JoinInputSerializer extends WireSerializer<JoinInput> {
     @Override
     public void serialize(JoinInput j, DataOutputView out) throws IOException {
         writeString(j.key, out);
-        RowChangeSerializer.writeNullable(j.change, out);
-        SourceRowSerializer.writeNullable(j.dimension, out);
+        RowChangeSerializer.INSTANCE.serializeNullable(j.change, out);
+        SourceRowSerializer.INSTANCE.serializeNullable(j.dimension, out);
         out.writeInt(j.weight);
         out.writeLong(j.sourceTsMs);
-        ContributionSerializer.writeNullable(j.contribution, out);
+        ContributionSerializer.INSTANCE.serializeNullable(j.contribution, out);
     }
 
     @Override
     public JoinInput deserialize(DataInputView source) throws IOException {
         JoinInput in = new JoinInput();
         in.key = readString(source);
-        in.change = RowChangeSerializer.readNullable(source);
-        in.dimension = SourceRowSerializer.readNullable(source);
+        in.change = RowChangeSerializer.INSTANCE.deserializeNullable(source);
+        in.dimension = SourceRowSerializer.INSTANCE.deserializeNullable(source);
         in.weight = source.readInt();
         in.sourceTsMs = source.readLong();
-        in.contribution = ContributionSerializer.readNullable(source);
+        in.contribution = ContributionSerializer.INSTANCE.deserializeNullable(source);
         return in;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<JoinInput> snapshotConfiguration() {
-        return new Snapshot();
-    }
-
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<JoinInput> {
-        public Snapshot() {
-            super(() -> INSTANCE);
-        }
     }
 
     public static final class Factory extends WireType.Factory<JoinInput> {

@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.wire;
 
 import io.github.dashboardmetrics.metric.MetricDelta;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -36,17 +34,6 @@ public final class MetricDeltaSerializer extends WireSerializer<MetricDelta> {
     @Override
     public MetricDelta deserialize(DataInputView in) throws IOException {
         return new MetricDelta(in.readLong(), readMetric(in), in.readLong(), in.readDouble(), in.readLong(), in.readLong());
-    }
-
-    @Override
-    public TypeSerializerSnapshot<MetricDelta> snapshotConfiguration() {
-        return new Snapshot();
-    }
-
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<MetricDelta> {
-        public Snapshot() {
-            super(() -> INSTANCE);
-        }
     }
 
     public static final class Factory extends WireType.Factory<MetricDelta> {

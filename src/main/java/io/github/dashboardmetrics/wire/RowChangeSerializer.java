@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.wire;
 
 import io.github.dashboardmetrics.change.RowChange;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -33,7 +31,7 @@ public final class RowChangeSerializer extends WireSerializer<RowChange> {
         out.writeChar(c.op);
         writeKind(c.kind, out);
         writeString(c.key, out);
-        SourceRowSerializer.writeNullable(c.after, out);
+        SourceRowSerializer.INSTANCE.serializeNullable(c.after, out);
         out.writeLong(c.lsn);
         out.writeLong(c.sourceTsMs);
         writeString(c.sourcePosition, out);
@@ -41,33 +39,10 @@ public final class RowChangeSerializer extends WireSerializer<RowChange> {
 
     @Override
     public RowChange deserialize(DataInputView in) throws IOException {
-        RowChange c = new RowChange(in.readChar(), readKind(in), readString(in), SourceRowSerializer.readNullable(in),
+        RowChange c = new RowChange(in.readChar(), readKind(in), readString(in), SourceRowSerializer.INSTANCE.deserializeNullable(in),
                 in.readLong(), in.readLong());
         c.sourcePosition = readString(in);
         return c;
-    }
-
-    /** A change that may be null, inside another record. */
-    static void writeNullable(RowChange c, DataOutputView out) throws IOException {
-        out.writeBoolean(c != null);
-        if (c != null) {
-            INSTANCE.serialize(c, out);
-        }
-    }
-
-    static RowChange readNullable(DataInputView in) throws IOException {
-        return in.readBoolean() ? INSTANCE.deserialize(in) : null;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<RowChange> snapshotConfiguration() {
-        return new Snapshot();
-    }
-
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<RowChange> {
-        public Snapshot() {
-            super(() -> INSTANCE);
-        }
     }
 
     public static final class Factory extends WireType.Factory<RowChange> {

@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.wire;
 
 import io.github.dashboardmetrics.change.SourceRow;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -50,29 +48,6 @@ public final class SourceRowSerializer extends WireSerializer<SourceRow> {
         row.eventTime = readNullableLong(in);
         row.approvedAt = readNullableLong(in);
         return row;
-    }
-
-    /** A row that may be null, inside another record. */
-    static void writeNullable(SourceRow row, DataOutputView out) throws IOException {
-        out.writeBoolean(row != null);
-        if (row != null) {
-            INSTANCE.serialize(row, out);
-        }
-    }
-
-    static SourceRow readNullable(DataInputView in) throws IOException {
-        return in.readBoolean() ? INSTANCE.deserialize(in) : null;
-    }
-
-    @Override
-    public TypeSerializerSnapshot<SourceRow> snapshotConfiguration() {
-        return new Snapshot();
-    }
-
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<SourceRow> {
-        public Snapshot() {
-            super(() -> INSTANCE);
-        }
     }
 
     public static final class Factory extends WireType.Factory<SourceRow> {

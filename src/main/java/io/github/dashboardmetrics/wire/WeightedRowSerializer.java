@@ -2,8 +2,6 @@ package io.github.dashboardmetrics.wire;
 
 import io.github.dashboardmetrics.change.WeightedRow;
 import java.io.IOException;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -24,25 +22,14 @@ public final class WeightedRowSerializer extends WireSerializer<WeightedRow> {
 
     @Override
     public void serialize(WeightedRow w, DataOutputView out) throws IOException {
-        SourceRowSerializer.writeNullable(w.row, out);
+        SourceRowSerializer.INSTANCE.serializeNullable(w.row, out);
         out.writeInt(w.weight);
         out.writeLong(w.sourceTsMs);
     }
 
     @Override
     public WeightedRow deserialize(DataInputView in) throws IOException {
-        return new WeightedRow(SourceRowSerializer.readNullable(in), in.readInt(), in.readLong());
-    }
-
-    @Override
-    public TypeSerializerSnapshot<WeightedRow> snapshotConfiguration() {
-        return new Snapshot();
-    }
-
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<WeightedRow> {
-        public Snapshot() {
-            super(() -> INSTANCE);
-        }
+        return new WeightedRow(SourceRowSerializer.INSTANCE.deserializeNullable(in), in.readInt(), in.readLong());
     }
 
     public static final class Factory extends WireType.Factory<WeightedRow> {

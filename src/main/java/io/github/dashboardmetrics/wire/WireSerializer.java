@@ -3,6 +3,9 @@ package io.github.dashboardmetrics.wire;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.metric.Metric;
 import java.io.IOException;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
@@ -60,6 +63,68 @@ public abstract class WireSerializer<T> extends TypeSerializerSingleton<T> {
     @Override
     public final void copy(DataInputView source, DataOutputView target) throws IOException {
         serialize(deserialize(source), target);
+    }
+
+    /** A record of this type that may be null, inside another record. */
+    final void serializeNullable(T record, DataOutputView out) throws IOException {
+        out.writeBoolean(record != null);
+        if (record != null) {
+            serialize(record, out);
+        }
+    }
+
+    final T deserializeNullable(DataInputView in) throws IOException {
+        return in.readBoolean() ? deserialize(in) : null;
+    }
+
+    /** One snapshot class for all of them: it names the serializer's class, whose INSTANCE it restores. */
+    @Override
+    public final TypeSerializerSnapshot<T> snapshotConfiguration() {
+        return new Snapshot<>(this);
+    }
+
+    /** The snapshot of a {@link WireSerializer}; the job never writes one into state, Flink asks for it all the same. */
+    public static final class Snapshot<T> implements TypeSerializerSnapshot<T> {
+        private WireSerializer<T> serializer;
+
+        public Snapshot() {}
+
+        Snapshot(WireSerializer<T> serializer) {
+            this.serializer = serializer;
+        }
+
+        @Override
+        public int getCurrentVersion() {
+            return 1;
+        }
+
+        @Override
+        public void writeSnapshot(DataOutputView out) throws IOException {
+            out.writeUTF(serializer.getClass().getName());
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void readSnapshot(int version, DataInputView in, ClassLoader classLoader) throws IOException {
+            String name = in.readUTF();
+            try {
+                serializer = (WireSerializer<T>) Class.forName(name, true, classLoader).getField("INSTANCE").get(null);
+            } catch (ReflectiveOperationException | ClassCastException e) {
+                throw new IOException("not a serializer of records between operators: " + name, e);
+            }
+        }
+
+        @Override
+        public TypeSerializer<T> restoreSerializer() {
+            return serializer;
+        }
+
+        @Override
+        public TypeSerializerSchemaCompatibility<T> resolveSchemaCompatibility(TypeSerializerSnapshot<T> oldSnapshot) {
+            return oldSnapshot instanceof Snapshot<T> old && old.serializer == serializer
+                    ? TypeSerializerSchemaCompatibility.compatibleAsIs()
+                    : TypeSerializerSchemaCompatibility.incompatible();
+        }
     }
 
     /** A string or null. */

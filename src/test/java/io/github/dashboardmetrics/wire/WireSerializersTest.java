@@ -116,6 +116,15 @@ class WireSerializersTest {
                     new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
             assertThat(read.restoreSerializer()).isSameAs(s);
             assertThat(s.duplicate()).isSameAs(s);
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            boolean compatible = ((TypeSerializerSnapshot) s.snapshotConfiguration())
+                    .resolveSchemaCompatibility((TypeSerializerSnapshot) read).isCompatibleAsIs();
+            assertThat(compatible).as(s.getClass().getSimpleName()).isTrue();
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            boolean other = ((TypeSerializerSnapshot) s.snapshotConfiguration()).resolveSchemaCompatibility(
+                    (TypeSerializerSnapshot) (s == MetricDeltaSerializer.INSTANCE ? ContributionSerializer.INSTANCE
+                            : MetricDeltaSerializer.INSTANCE).snapshotConfiguration()).isIncompatible();
+            assertThat(other).as("another record's snapshot").isTrue();
         }
     }
 
