@@ -34,6 +34,23 @@ public enum RowKind {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** Each kind at the index of its code. */
+    private static final RowKind[] BY_CODE = new RowKind[32];
+
+    static {
+        for (RowKind k : values()) {
+            BY_CODE[k.code] = k;
+        }
+    }
+
+    /** The kind with this {@link #code()}. */
+    public static RowKind ofCode(int code) {
+        if (code < 0 || code >= BY_CODE.length || BY_CODE[code] == null) {
+            throw new IllegalArgumentException("unknown source table code " + code);
+        }
+        return BY_CODE[code];
+    }
+
     /** The source kind for a table name, or null when the table is not captured. */
     public static RowKind ofTable(String table) {
         if (table == null) {

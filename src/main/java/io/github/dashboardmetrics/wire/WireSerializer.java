@@ -28,18 +28,6 @@ import org.apache.flink.types.StringValue;
 public abstract class WireSerializer<T> extends TypeSerializerSingleton<T> {
     private static final long serialVersionUID = 1L;
 
-    private static final RowKind[] KINDS = new RowKind[32];
-    private static final Metric[] METRICS = new Metric[Metric.values().length];
-
-    static {
-        for (RowKind k : RowKind.values()) {
-            KINDS[k.code()] = k;
-        }
-        for (Metric m : Metric.values()) {
-            METRICS[m.code()] = m;
-        }
-    }
-
     @Override
     public final boolean isImmutableType() {
         return false;
@@ -155,14 +143,11 @@ public abstract class WireSerializer<T> extends TypeSerializerSingleton<T> {
 
     static RowKind readKind(DataInputView in) throws IOException {
         int code = in.readByte();
-        if (code == 0) {
-            return null;
+        try {
+            return code == 0 ? null : RowKind.ofCode(code);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        RowKind kind = code > 0 && code < KINDS.length ? KINDS[code] : null;
-        if (kind == null) {
-            throw new IOException("unknown source table code " + code);
-        }
-        return kind;
     }
 
     /** A metric by its stable code (-1: null). */
@@ -172,12 +157,10 @@ public abstract class WireSerializer<T> extends TypeSerializerSingleton<T> {
 
     static Metric readMetric(DataInputView in) throws IOException {
         int code = in.readByte();
-        if (code == -1) {
-            return null;
+        try {
+            return code == -1 ? null : Metric.ofCode(code);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
         }
-        if (code < 0 || code >= METRICS.length || METRICS[code] == null) {
-            throw new IOException("unknown metric code " + code);
-        }
-        return METRICS[code];
     }
 }
