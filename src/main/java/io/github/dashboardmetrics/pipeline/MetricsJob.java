@@ -118,11 +118,9 @@ public final class MetricsJob {
         DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
                 new MetricsPipeline.Settings(config.retention()), null);
         // One committer: each completed checkpoint's rows of all three tables in one transaction.
-        // The rollups in the database it streams from: every commit marks its position in the WAL.
-        boolean markSourcePosition = !config.readsKafka() && PositionMark.sameDatabase(config.source(), config.rollup());
         RollupCommits.attach(rollups, changes, new RollupCommitter.Settings(config.rollup(),
                 source.rollupBesideOrganization(), writes.maxRetries(), cacheInvalidation,
-                RollupCommitter.PAUSE_AFTER_COMMIT, markSourcePosition));
+                RollupCommitter.PAUSE_AFTER_COMMIT, source.markSourcePosition()));
         if (config.retentionCleanupIntervalMs() > 0) {
             env.addSource(new RetentionCleaner(config.rollup(), config.retention(), config.retentionCleanupIntervalMs()))
                     .returns(Void.class)
@@ -137,11 +135,20 @@ public final class MetricsJob {
     }
 
     /** Debezium JSON change events, and whether the rollup tables sit beside {@code organization}. */
-    private record ChangeMessages(DataStream<ChangeMessage> messages, boolean rollupBesideOrganization) {}
+    /**
+     * @param markSourcePosition the committer ends every commit with a {@link PositionMark}: the
+     *     rollups live in the database the job streams from
+     */
+    private record ChangeMessages(DataStream<ChangeMessage> messages, boolean rollupBesideOrganization,
+            boolean markSourcePosition) {}
 
     /** The job's own replication slot through Flink CDC; the preflight checks both databases. */
     private static ChangeMessages postgresMessages(StreamExecutionEnvironment env, JobConfig config) {
         SourcePreflight.Result checked = SourcePreflight.check(config.source(), config.rollup(), config.publication());
+        boolean markSourcePosition = PositionMark.sameDatabase(config.source(), config.rollup());
+        if (markSourcePosition) {
+            SourcePreflight.requirePositionMarkPrivilege(config.rollup());
+        }
         // In application mode main() runs again after a JobManager failover, while this job's own
         // source (restored, or not yet cancelled) may hold the slot: not a second job.
         SourcePreflight.requireSlotAvailable(config.source(), config.slot(),
@@ -157,7 +164,7 @@ public final class MetricsJob {
                 // keep their order up to the keyed state, which orders snapshot reads and streamed
                 // changes of a row by their positions.
                 .setParallelism(config.parallelism());
-        return new ChangeMessages(messages, checked.rollupBesideOrganization());
+        return new ChangeMessages(messages, checked.rollupBesideOrganization(), markSourcePosition);
     }
 
     /**
@@ -174,6 +181,6 @@ public final class MetricsJob {
                         WatermarkStrategy.noWatermarks(),
                         "Debezium topics " + DebeziumTopics.topic(config.kafka().topicPrefix(), schema, "*"))
                 .uid("kafka-debezium-source");
-        return new ChangeMessages(messages, rollupBesideOrganization);
+        return new ChangeMessages(messages, rollupBesideOrganization, false); // the Kafka Connect worker reads the WAL
     }
 }

@@ -14,7 +14,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * emits how far it got since the previous barrier: the newest LSN and source commit time seen,
  * the number of change events, and on Kafka the newest offset of each partition. It reaches the
  * {@link RollupCommitter} before the barrier, together with the rollup rows the same changes
- * produced, so the committer knows the source position of every checkpoint's state. Nothing is emitted for an interval without changes.
+ * produced, so the committer knows the source position of every checkpoint's state. Nothing is
+ * emitted for an interval without changes.
  *
  * <p>Stateless: the committer keeps the running position in its own state.
  */

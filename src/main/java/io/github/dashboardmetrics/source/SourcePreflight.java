@@ -17,12 +17,13 @@ import java.util.TreeSet;
 /**
  * Checks the databases before the job starts, so bad configuration fails fast with one clear
  * message instead of a job that restarts forever: connectivity, wal_level, the REPLICATION
- * privilege, the captured and rollup tables (and the rollup role's right to mark the job's
- * position in the WAL, {@link PositionMark}) and their replica identity, the publication (created
- * or completed when missing, with the missing privilege named when that is not allowed; one that
- * exists must publish inserts, updates, deletes and truncates), and the replication slot (free,
- * and not past {@code max_slot_wal_keep_size}). Every connection has the target's lock and
- * statement timeouts, so a table locked by a migration fails the check instead of hanging it.
+ * privilege, the captured and rollup tables (and, for the streaming job, the rollup role's right
+ * to mark its position in the WAL: {@link #requirePositionMarkPrivilege}) and their replica
+ * identity, the publication (created or completed when missing, with the missing privilege named
+ * when that is not allowed; one that exists must publish inserts, updates, deletes and
+ * truncates), and the replication slot (free, and not past {@code max_slot_wal_keep_size}). Every
+ * connection has the target's lock and statement timeouts, so a table locked by a migration fails
+ * the check instead of hanging it.
  */
 public final class SourcePreflight {
     /** What the checks found, for the job to use. */
@@ -47,17 +48,20 @@ public final class SourcePreflight {
             throw new PreflightException("cannot use source database " + source.jdbcUrl() + " as " + source.user()
                     + ": " + e.getMessage() + waitHint(e, source), e);
         }
-        boolean rollupBesideOrganization = checkRollupTables(rollup);
-        if (PositionMark.sameDatabase(source, rollup)) {
-            // The committer marks its position in the WAL at every commit, as the rollup role.
-            try (Connection c = rollup.connect()) {
-                PositionMark.requirePrivilege(c, rollup.user());
-            } catch (SQLException e) {
-                throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user()
-                        + ": " + e.getMessage() + waitHint(e, rollup), e);
-            }
+        return new Result(captured, checkRollupTables(rollup));
+    }
+
+    /**
+     * The rollup role may write the streaming job's {@link PositionMark}s (checked where the job
+     * decides to write them: a backfill writes none).
+     */
+    public static void requirePositionMarkPrivilege(DatabaseTarget rollup) {
+        try (Connection c = rollup.connect()) {
+            PositionMark.requirePrivilege(c, rollup.user());
+        } catch (SQLException e) {
+            throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user()
+                    + ": " + e.getMessage() + waitHint(e, rollup), e);
         }
-        return new Result(captured, rollupBesideOrganization);
     }
 
     /**

@@ -150,6 +150,9 @@ class SourcePreflightTest {
             assertThatThrownBy(() -> PositionMark.requirePrivilege(c, "replicator"))
                     .isInstanceOf(PreflightException.class)
                     .hasMessageContaining("GRANT EXECUTE ON FUNCTION " + PositionMark.FUNCTION + " TO replicator");
+            assertThatThrownBy(() -> SourcePreflight.requirePositionMarkPrivilege(as("replicator", "unstract")))
+                    .isInstanceOf(PreflightException.class)
+                    .hasMessageContaining("GRANT EXECUTE ON FUNCTION " + PositionMark.FUNCTION + " TO replicator");
         } finally {
             try (Connection c = db.connect(); Statement st = c.createStatement()) {
                 st.execute("GRANT EXECUTE ON FUNCTION " + PositionMark.FUNCTION + " TO PUBLIC");
