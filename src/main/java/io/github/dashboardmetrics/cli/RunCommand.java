@@ -63,6 +63,14 @@ public class RunCommand implements Callable<Integer> {
                     + "Default: 500 with rocksdb, 5000 with hashmap (each heap checkpoint is a full copy of the state).")
     Long checkpointIntervalMs;
 
+    @Option(names = "--snapshot-checkpoint-interval-ms", paramLabel = "MS",
+            description = "Checkpoint interval while the initial snapshot is read (Flink's "
+                    + "execution.checkpointing.interval-during-backlog; on a cluster its configuration decides): "
+                    + "every checkpoint commits the rollup tables, and during the snapshot each commit rewrites "
+                    + "nearly every row; a failure in the snapshot reads at most this much again. "
+                    + "Default: 60000, or --checkpoint-interval-ms if longer.")
+    Long snapshotCheckpointIntervalMs;
+
     @Option(names = "--state-backend", defaultValue = "rocksdb", paramLabel = "rocksdb|hashmap",
             description = "State backend of a local run: rocksdb (on local disk, incremental checkpoints, as "
                     + "flink-conf/config.yaml) or hashmap (on the heap, full checkpoints: only for small state). "
@@ -143,7 +151,8 @@ public class RunCommand implements Callable<Integer> {
         System.out.println(resuming
                 ? "Resuming from " + conf.getString("execution.savepoint.path", "")
                 : "Starting fresh (" + startup + ")");
-        System.out.println("State backend: " + backend + ", checkpoints every " + config.checkpointIntervalMs() + " ms under " + stateDir);
+        System.out.println("State backend: " + backend + ", checkpoints every " + config.checkpointIntervalMs()
+                + " ms (while the initial snapshot is read: " + config.snapshotCheckpointIntervalMs() + " ms) under " + stateDir);
         if (webPort != 0) {
             System.out.println("Flink web UI: http://localhost:" + webPort);
         }
@@ -207,11 +216,13 @@ public class RunCommand implements Callable<Integer> {
     }
 
     JobConfig config() {
-        return kafka.applyTo(new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
+        JobConfig config = kafka.applyTo(new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
                 checkpointIntervalMs != null ? checkpointIntervalMs
                         : StateBackendDefaults.defaultCheckpointIntervalMs(stateBackend),
                 new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays),
                 retentionCleanupIntervalMin * 60_000L, parallelism, webPort));
+        return snapshotCheckpointIntervalMs == null ? config
+                : config.withSnapshotCheckpointIntervalMs(snapshotCheckpointIntervalMs);
     }
 
     static Startup parseStartup(String value) {

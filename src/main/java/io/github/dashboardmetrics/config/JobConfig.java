@@ -19,6 +19,7 @@ public record JobConfig(
         Path stateDir,
         String fromSavepoint,
         long checkpointIntervalMs,
+        long snapshotCheckpointIntervalMs,
         RetentionPolicy retention,
         long retentionCleanupIntervalMs,
         int parallelism,
@@ -33,6 +34,8 @@ public record JobConfig(
         Objects.requireNonNull(startup, "startup");
         Objects.requireNonNull(stateDir, "state dir");
         require(checkpointIntervalMs >= 100, "--checkpoint-interval-ms must be >= 100");
+        require(snapshotCheckpointIntervalMs >= checkpointIntervalMs,
+                "--snapshot-checkpoint-interval-ms must be >= --checkpoint-interval-ms");
         require(retentionCleanupIntervalMs >= 0, "--retention-cleanup-interval-min must be >= 0 (0 = off)");
         require(parallelism >= 1, "--parallelism must be >= 1");
         require(webPort >= 0 && webPort <= 65535, "--web-port must be a port number (0 = any free port)");
@@ -50,19 +53,30 @@ public record JobConfig(
         }
     }
 
-    /** A job on the direct PostgreSQL source (Flink CDC). */
+    /**
+     * A job on the direct PostgreSQL source (Flink CDC), checkpointing the initial snapshot every
+     * {@link StateBackendDefaults#SNAPSHOT_CHECKPOINT_INTERVAL_MS} (or {@code checkpointIntervalMs}
+     * if that is longer).
+     */
     public JobConfig(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication, Startup startup,
             Path stateDir, String fromSavepoint, long checkpointIntervalMs,
             RetentionPolicy retention, long retentionCleanupIntervalMs, int parallelism, int webPort) {
         this(source, rollup, slot, publication, startup, stateDir, fromSavepoint, checkpointIntervalMs,
+                Math.max(checkpointIntervalMs, StateBackendDefaults.SNAPSHOT_CHECKPOINT_INTERVAL_MS),
                 retention, retentionCleanupIntervalMs, parallelism, webPort, null);
     }
 
     /** The same job reading Debezium's topics on Kafka instead of a replication slot of its own. */
     public JobConfig withKafka(KafkaSettings kafkaSettings) {
         return new JobConfig(source, rollup, slot, publication, startup, stateDir, fromSavepoint,
-                checkpointIntervalMs, retention, retentionCleanupIntervalMs, parallelism, webPort,
-                Objects.requireNonNull(kafkaSettings, "kafka"));
+                checkpointIntervalMs, snapshotCheckpointIntervalMs, retention, retentionCleanupIntervalMs, parallelism,
+                webPort, Objects.requireNonNull(kafkaSettings, "kafka"));
+    }
+
+    /** The same job, checkpointing the initial snapshot every {@code ms} (see {@code SnapshotBacklogEnumerator}). */
+    public JobConfig withSnapshotCheckpointIntervalMs(long ms) {
+        return new JobConfig(source, rollup, slot, publication, startup, stateDir, fromSavepoint,
+                checkpointIntervalMs, ms, retention, retentionCleanupIntervalMs, parallelism, webPort, kafka);
     }
 
     /** Whether the change events come from Kafka ({@link #kafka()}) rather than the direct source. */

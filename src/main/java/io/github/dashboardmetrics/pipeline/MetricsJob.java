@@ -51,6 +51,7 @@ public final class MetricsJob {
         Path checkpoints = config.stateDir().toAbsolutePath().resolve("checkpoints");
         Path savepoints = config.stateDir().toAbsolutePath().resolve("savepoints");
         conf.setString("execution.checkpointing.interval", config.checkpointIntervalMs() + " ms");
+        conf.setString("execution.checkpointing.interval-during-backlog", config.snapshotCheckpointIntervalMs() + " ms");
         conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
         conf.setString("execution.checkpointing.num-retained", "2");
         conf.setString("execution.checkpointing.dir", checkpoints.toUri().toString());

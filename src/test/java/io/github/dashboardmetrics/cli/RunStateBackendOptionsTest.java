@@ -37,6 +37,17 @@ class RunStateBackendOptionsTest {
     }
 
     @Test
+    void theSnapshotIsCheckpointedEveryMinuteOrAtTheLongerInterval() {
+        assertThat(parse().config().snapshotCheckpointIntervalMs()).isEqualTo(60_000);
+        assertThat(parse("--checkpoint-interval-ms", "90000").config().snapshotCheckpointIntervalMs()).isEqualTo(90_000);
+        assertThat(parse("--snapshot-checkpoint-interval-ms", "500").config().snapshotCheckpointIntervalMs())
+                .isEqualTo(500);
+        assertThatThrownBy(() -> parse("--checkpoint-interval-ms", "2000", "--snapshot-checkpoint-interval-ms", "1000")
+                .config()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--snapshot-checkpoint-interval-ms must be >= --checkpoint-interval-ms");
+    }
+
+    @Test
     void unknownBackendIsABadConfiguration() {
         assertThatThrownBy(() -> parse("--state-backend", "memory").config()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--state-backend must be rocksdb or hashmap, got: memory");

@@ -30,6 +30,7 @@ class StateBackendDefaultsTest {
                 .containsEntry("pipeline.max-parallelism", "128")
                 .containsEntry("taskmanager.memory.managed.size", "1g")
                 .containsEntry("execution.checkpointing.interval", "500 ms")
+                .containsEntry("execution.checkpointing.interval-during-backlog", "60000 ms")
                 .containsEntry("pipeline.generic-types", "false");
     }
 

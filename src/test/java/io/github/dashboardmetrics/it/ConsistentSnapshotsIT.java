@@ -52,7 +52,9 @@ class ConsistentSnapshotsIT {
                 workload.run(3_000); // existing data, read by the snapshot
                 List<String> args = List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(), "--slot",
                         "consistent_cuts", "--publication", "consistent_cuts", "--state-dir", stateDir.toString(),
-                        "--checkpoint-interval-ms", "500");
+                        "--checkpoint-interval-ms", "500",
+                        // Checkpoints in the snapshot too: the first run is killed in it, after one.
+                        "--snapshot-checkpoint-interval-ms", "500");
                 JobProcess.Command command = JobProcess.Command.run(with(args, "--parallelism", "2"));
                 String savepoint;
                 try (Reader reader = Reader.start(target)) {

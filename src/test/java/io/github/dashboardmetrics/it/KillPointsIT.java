@@ -76,12 +76,14 @@ class KillPointsIT {
                     RollupGate gate = RollupGate.install(target)) {
                 workload.setUp();
                 workload.run(5_000); // history, read by the snapshot
-                System.out.println("KillPointsIT: usage rows " + copyUsageRows(target, 40_000)); // a snapshot that lasts
+                System.out.println("KillPointsIT: usage rows " + SourceRows.copyUsage(target, 40_000)); // a snapshot that lasts
                 command = JobProcess.Command.run(List.of("--db-url", db.jdbcUrl(), "--db-user", db.user(),
                         "--slot", "kill_points", "--publication", "kill_points",
                         "--state-dir", dir.resolve("state").toString(),
                         // a long flush interval: buckets stay pending (in state, unwritten) across checkpoints
-                        "--checkpoint-interval-ms", "1000"));
+                        "--checkpoint-interval-ms", "1000",
+                        // The kill points in the snapshot need checkpoints in it, as often as after it.
+                        "--snapshot-checkpoint-interval-ms", "1000"));
 
                 JobProcess job = start();
                 job.awaitLog("Starting fresh", POINT);
@@ -228,18 +230,6 @@ class KillPointsIT {
         return latest.isPresent() && !latest.equals(before);
     }
 
-    /**
-     * Adds copies (new ids) of the workload's usage rows until there are at least {@code rows}:
-     * rows the workload never touches again, only there to make the snapshot long.
-     */
-    private static long copyUsageRows(DatabaseTarget target, long rows) throws SQLException {
-        long existing = count(target, "SELECT count(*) FROM unstract.usage");
-        long copies = Math.max(0, (rows - existing + existing - 1) / existing);
-        update(target, "INSERT INTO unstract.usage SELECT (jsonb_populate_record(u, jsonb_build_object('id', gen_random_uuid()))).*"
-                + " FROM unstract.usage u, generate_series(1, " + copies + ")");
-        return count(target, "SELECT count(*) FROM unstract.usage");
-    }
-
     private static int update(DatabaseTarget target, String sql) throws SQLException {
         try (Connection c = target.connect(); Statement st = c.createStatement()) {
             return st.executeUpdate(sql);
@@ -247,10 +237,7 @@ class KillPointsIT {
     }
 
     private static long count(DatabaseTarget target, String sql) throws SQLException {
-        try (Connection c = target.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return SourceRows.count(target, sql);
     }
 
     /** A workflow moved from one organisation to another, with how many executions it carries along. */

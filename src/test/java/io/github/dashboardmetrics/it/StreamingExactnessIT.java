@@ -8,6 +8,7 @@ import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.WorkloadGenerator;
 import io.github.dashboardmetrics.pipeline.CheckpointLocator;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.sink.ProgressTable;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
@@ -114,6 +115,41 @@ class StreamingExactnessIT {
                 assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
                 Await.until("rows past retention deleted by the job", CATCH_UP,
                         () -> countRowsPastRetention(target), n -> n == 0);
+            }
+        }
+    }
+
+    /**
+     * The initial snapshot is a backlog to Flink, checkpointed at its own interval
+     * ({@code SnapshotBacklogEnumerator}): with that interval longer than the snapshot, the tables
+     * go from empty to the whole snapshot in one commit (a partly read database is never shown,
+     * each rollup row is written once), and once the snapshot is read the streaming interval
+     * applies again (with the hour-long snapshot interval still in force nothing would be
+     * committed within the deadline).
+     */
+    @Test
+    void snapshotIsCommittedAtItsOwnCheckpointInterval(@TempDir Path stateDir) throws Exception {
+        String schema = "unstract_backlog";
+        db.createUnstractSchema(schema, true);
+        DatabaseTarget target = db.target(schema);
+        WorkloadGenerator.Options options = WorkloadGenerator.Options.defaults()
+                .withOrganizations(5).withHistoryDays(40).withHitlQueue(true);
+        try (WorkloadGenerator workload = new WorkloadGenerator(target, seed(), options)) {
+            workload.setUp();
+            workload.run(1_000);
+            // Long enough for many checkpoints at the streaming interval while it is read.
+            System.out.println("usage rows: " + SourceRows.copyUsage(target, 60_000));
+            long snapshotRows = SourceRows.captured(target);
+            JobConfig config = new JobConfig(target, target, "it_backlog", "it_backlog", Startup.INITIAL, stateDir, null,
+                    200, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0).withSnapshotCheckpointIntervalMs(3_600_000L);
+            try (RunningJob job = RunningJob.start(config)) {
+                long firstCommit = Await.until("the first commit of the snapshot", CATCH_UP,
+                        () -> SourceRows.count(target, "SELECT coalesce(max(changes_reflected), 0)"
+                                + " FROM " + ProgressTable.TABLE), n -> n > 0);
+                assertThat(firstCommit).as("changes in the first commit: the whole snapshot").isEqualTo(snapshotRows);
+                workload.run(500);
+                VerifyReport report = awaitExact(target);
+                System.out.println(report.summary(5));
             }
         }
     }
