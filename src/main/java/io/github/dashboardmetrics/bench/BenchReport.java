@@ -180,9 +180,10 @@ public record BenchReport(
         return targets;
     }
 
-    private static Map<String, Object> details(BackendRun b) {
+    private Map<String, Object> details(BackendRun b) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("checkpoint_interval_ms", b.checkpointIntervalMs());
+        m.put("snapshot_checkpoint_interval_ms", settings.snapshotCheckpointIntervalMs(b.backend()));
         m.put("live_source_rows", b.liveRows());
         m.put("snapshot_s", round3(b.snapshotSeconds()));
         m.put("snapshot_exact", b.snapshotExact());
@@ -272,6 +273,7 @@ public record BenchReport(
         perBackend(t, "state after snapshot (MB)", b -> String.format(Locale.ROOT, "%.1f", b.stateBytes() / 1048576.0));
         perBackend(t, "state per live source row (bytes)", b -> String.format(Locale.ROOT, "%.0f", b.stateBytesPerSourceRow()));
         perBackend(t, "checkpoint interval (ms)", b -> Long.toString(b.checkpointIntervalMs()));
+        perBackend(t, "  while the snapshot is read (ms)", b -> Long.toString(settings.snapshotCheckpointIntervalMs(b.backend())));
         perBackend(t, "checkpoint duration p50 / max (ms)", b -> String.format(Locale.ROOT, "%.0f / %.0f", b.checkpoints().p50Ms(),
                 b.checkpoints().maxMs()));
         perBackend(t, "checkpoints completed / failed", b -> b.checkpoints().completed() + " / " + b.checkpoints().failed());

@@ -44,14 +44,19 @@ public final class BenchRunner {
     static final int PILE_TRANSACTION = 500;
 
     /**
-     * How the job under test runs: its checkpoint interval (null: {@code run}'s
-     * default for each backend) and the state backends to measure, in order ({@code rocksdb}:
-     * incremental checkpoints, the default of {@code run}; {@code hashmap}: heap, full checkpoints).
+     * How the job under test runs: its checkpoint interval and the one while it reads the initial
+     * snapshot (null: {@code run}'s defaults for each backend) and the state backends to measure,
+     * in order ({@code rocksdb}: incremental checkpoints, the default of {@code run}; {@code hashmap}:
+     * heap, full checkpoints).
      */
-    public record JobSettings(Long checkpointIntervalMs, List<String> stateBackends) {
+    public record JobSettings(Long checkpointIntervalMs, Long snapshotCheckpointIntervalMs, List<String> stateBackends) {
         public JobSettings {
             if (checkpointIntervalMs != null && checkpointIntervalMs < 100) {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 100");
+            }
+            if (snapshotCheckpointIntervalMs != null && checkpointIntervalMs != null
+                    && snapshotCheckpointIntervalMs < checkpointIntervalMs) {
+                throw new IllegalArgumentException("--snapshot-checkpoint-interval-ms must be >= --checkpoint-interval-ms");
             }
             if (stateBackends.isEmpty()) {
                 throw new IllegalArgumentException("--state-backend needs rocksdb, hashmap or both");
@@ -62,6 +67,12 @@ public final class BenchRunner {
         /** The checkpoint interval the job gets on {@code backend}. */
         public long checkpointIntervalMs(String backend) {
             return checkpointIntervalMs != null ? checkpointIntervalMs : StateBackendDefaults.defaultCheckpointIntervalMs(backend);
+        }
+
+        /** The checkpoint interval the job gets on {@code backend} while it reads the initial snapshot. */
+        public long snapshotCheckpointIntervalMs(String backend) {
+            return snapshotCheckpointIntervalMs != null ? snapshotCheckpointIntervalMs
+                    : Math.max(checkpointIntervalMs(backend), StateBackendDefaults.SNAPSHOT_CHECKPOINT_INTERVAL_MS);
         }
     }
 

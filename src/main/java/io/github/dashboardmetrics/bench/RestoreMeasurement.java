@@ -69,7 +69,8 @@ final class RestoreMeasurement {
         List<String> command = commandLine(List.of("run", "--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-schema",
                 target.schema(), "--slot", SLOT, "--publication", BenchRunner.PUBLICATION, "--state-dir",
                 stateDir.resolve("run-state").toString(), "--state-backend", backend, "--checkpoint-interval-ms",
-                Long.toString(settings.checkpointIntervalMs(backend)),
+                Long.toString(settings.checkpointIntervalMs(backend)), "--snapshot-checkpoint-interval-ms",
+                Long.toString(settings.snapshotCheckpointIntervalMs(backend)),
                 "--web-port", Integer.toString(webPort), "--retention-cleanup-interval-min", "0"));
         Path log = stateDir.resolve("run.log");
         say(progress, "      run (child JVM, %s, -Xmx2g), log %s", backend, log);

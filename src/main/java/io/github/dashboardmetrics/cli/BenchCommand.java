@@ -67,6 +67,11 @@ public class BenchCommand implements Callable<Integer> {
             description = "The job's checkpoint interval (the ceiling's too). Default: as run, 500 with rocksdb, 5000 with hashmap.")
     Long checkpointIntervalMs;
 
+    @Option(names = "--snapshot-checkpoint-interval-ms", paramLabel = "MS",
+            description = "The job's checkpoint interval while it reads the initial snapshot. Default: as run, 60000 or"
+                    + " --checkpoint-interval-ms if longer.")
+    Long snapshotCheckpointIntervalMs;
+
     @Option(names = "--state-backend", defaultValue = "rocksdb,hashmap", split = ",", paramLabel = "rocksdb,hashmap",
             description = "The job's state backends, measured one after the other on the same data, reported side by side"
                     + " (JSON keys suffixed _rocksdb / _hashmap; the unsuffixed keys are the first one's). rocksdb: incremental"
@@ -107,7 +112,7 @@ public class BenchCommand implements Callable<Integer> {
     }
 
     BenchRunner.JobSettings jobSettings() {
-        return new BenchRunner.JobSettings(checkpointIntervalMs, stateBackends);
+        return new BenchRunner.JobSettings(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends);
     }
 
     @Override

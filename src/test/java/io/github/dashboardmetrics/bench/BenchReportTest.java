@@ -26,7 +26,7 @@ class BenchReportTest {
                 10_000, 5_000, 1500, 900, CHECKPOINTS, 100_000, 25.0, false);
         BenchReport.Ceiling ceiling = new BenchReport.Ceiling(100_000, 2.0, new SourceCeiling.Drain(100_000, 5.0, 0.8));
         RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, true, "/tmp/run.log");
-        return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, List.of("rocksdb", "hashmap")),
+        return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, null, List.of("rocksdb", "hashmap")),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 1.5, 100_000, ceiling,
                 List.of(rocksdb, hashmap), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
                 new RawDecodeReader.Result(60_050, 0.5), restore, 2_500, 2_048);
@@ -91,7 +91,7 @@ class BenchReportTest {
     void profilesWithoutCeilingOrStreamingLeaveTheirKeysOut() throws Exception {
         BackendRun scale = new BackendRun("rocksdb", 500, 10_000_000, 1000, true, -1, 900_000_000, 900_000_000, List.of(), false, 0, 0,
                 1800, 700, CHECKPOINTS, 0, Double.NaN, false);
-        BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500L, List.of("rocksdb")),
+        BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500L, null, List.of("rocksdb")),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 60, 10_000_000, null, List.of(scale), null,
                 null, null, null, 3_000, 2_048);
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(report.toJson()));
