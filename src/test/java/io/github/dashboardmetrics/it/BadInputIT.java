@@ -42,7 +42,7 @@ class BadInputIT {
                 workload.setUp();
                 workload.run(1_500);
                 // Invalid already when the snapshot reads it.
-                execute(target, "UPDATE page_usage SET pages_processed = -7 WHERE id IN (SELECT id FROM page_usage ORDER BY id LIMIT 2)");
+                Sql.execute(target, "UPDATE page_usage SET pages_processed = -7 WHERE id IN (SELECT id FROM page_usage ORDER BY id LIMIT 2)");
 
                 JobConfig config = new JobConfig(target, target, "it_bad", "it_bad", Startup.INITIAL, stateDir, null,
                         1000, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0);
@@ -51,35 +51,35 @@ class BadInputIT {
                     Exactness.awaitExact(target, target);
 
                     List<String> expectedReasons = new ArrayList<>();
-                    execute(target, "UPDATE usage SET cost_in_dollars = 'NaN' WHERE id IN"
+                    Sql.execute(target, "UPDATE usage SET cost_in_dollars = 'NaN' WHERE id IN"
                             + " (SELECT id FROM usage WHERE usage_type = 'llm' ORDER BY id LIMIT 3)");
-                    execute(target, "UPDATE usage SET cost_in_dollars = '-Infinity' WHERE id IN"
+                    Sql.execute(target, "UPDATE usage SET cost_in_dollars = '-Infinity' WHERE id IN"
                             + " (SELECT id FROM usage WHERE usage_type = 'llm' ORDER BY id DESC LIMIT 1)");
                     expectedReasons.add("cost_in_dollars is not a finite number");
-                    execute(target, "UPDATE page_usage SET pages_processed = -3 WHERE id IN"
+                    Sql.execute(target, "UPDATE page_usage SET pages_processed = -3 WHERE id IN"
                             + " (SELECT id FROM page_usage ORDER BY id DESC LIMIT 2)");
                     expectedReasons.add("pages_processed is outside");
-                    execute(target, "UPDATE usage SET created_at = '1999-12-31 23:59:59+00' WHERE id IN"
+                    Sql.execute(target, "UPDATE usage SET created_at = '1999-12-31 23:59:59+00' WHERE id IN"
                             + " (SELECT id FROM usage ORDER BY created_at LIMIT 2)");
-                    execute(target, "UPDATE workflow_file_execution SET created_at = '2150-06-01 00:00+00' WHERE id IN"
+                    Sql.execute(target, "UPDATE workflow_file_execution SET created_at = '2150-06-01 00:00+00' WHERE id IN"
                             + " (SELECT id FROM workflow_file_execution WHERE status IN ('COMPLETED', 'ERROR') ORDER BY id LIMIT 2)");
-                    execute(target, "UPDATE workflow_execution SET created_at = '1900-01-01 00:00+00' WHERE id IN"
+                    Sql.execute(target, "UPDATE workflow_execution SET created_at = '1900-01-01 00:00+00' WHERE id IN"
                             + " (SELECT workflow_execution_id FROM workflow_file_execution ORDER BY id DESC LIMIT 1)");
                     expectedReasons.add("created_at is outside");
-                    execute(target, "UPDATE hitl_queue SET state = 'approved', approved_at = '2999-01-01 00:00+00'"
+                    Sql.execute(target, "UPDATE hitl_queue SET state = 'approved', approved_at = '2999-01-01 00:00+00'"
                             + " WHERE id IN (SELECT id FROM hitl_queue ORDER BY id LIMIT 1)");
                     expectedReasons.add("approved_at is outside");
                     // Never seen before, but not errors: applied as any other value the rules do not name.
-                    execute(target, "UPDATE workflow_file_execution SET status = 'PAUSED' WHERE id IN"
+                    Sql.execute(target, "UPDATE workflow_file_execution SET status = 'PAUSED' WHERE id IN"
                             + " (SELECT id FROM workflow_file_execution WHERE status = 'COMPLETED' ORDER BY id DESC LIMIT 2)");
-                    execute(target, "UPDATE usage SET llm_usage_reason = 'agentic-rerank' WHERE id IN"
+                    Sql.execute(target, "UPDATE usage SET llm_usage_reason = 'agentic-rerank' WHERE id IN"
                             + " (SELECT id FROM usage WHERE usage_type = 'llm' AND llm_usage_reason = 'challenge' LIMIT 2)");
-                    execute(target, "UPDATE pipeline SET pipeline_type = 'BATCH' WHERE id IN (SELECT id FROM pipeline LIMIT 1)");
+                    Sql.execute(target, "UPDATE pipeline SET pipeline_type = 'BATCH' WHERE id IN (SELECT id FROM pipeline LIMIT 1)");
                     // An added column, written, then dropped again, while the workload goes on.
-                    execute(target, "ALTER TABLE usage ADD COLUMN review_note text");
-                    execute(target, "UPDATE usage SET review_note = 'checked' WHERE id IN (SELECT id FROM usage ORDER BY id LIMIT 20)");
+                    Sql.execute(target, "ALTER TABLE usage ADD COLUMN review_note text");
+                    Sql.execute(target, "UPDATE usage SET review_note = 'checked' WHERE id IN (SELECT id FROM usage ORDER BY id LIMIT 20)");
                     workload.run(500);
-                    execute(target, "ALTER TABLE usage DROP COLUMN review_note");
+                    Sql.execute(target, "ALTER TABLE usage DROP COLUMN review_note");
                     workload.run(500);
 
                     VerifyReport report = Exactness.awaitExact(target, target);
@@ -97,38 +97,24 @@ class BadInputIT {
                             .noneMatch(r -> r[0].contains("PAUSED") || r[0].contains("review_note"));
 
                     // Repaired rows count again.
-                    execute(target, "UPDATE usage SET cost_in_dollars = 0.25 WHERE cost_in_dollars = 'NaN'");
-                    execute(target, "UPDATE page_usage SET pages_processed = 1 WHERE pages_processed < 0");
+                    Sql.execute(target, "UPDATE usage SET cost_in_dollars = 0.25 WHERE cost_in_dollars = 'NaN'");
+                    Sql.execute(target, "UPDATE page_usage SET pages_processed = 1 WHERE pages_processed < 0");
                     workload.run(200);
                     System.out.println(Exactness.awaitExact(target, target).summary(5));
                     assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
 
                     // TRUNCATE empties the tables' contributions, as a recomputation would; what is
                     // inserted afterwards counts again.
-                    execute(target, "TRUNCATE page_usage, workflow_file_execution");
+                    Sql.execute(target, "TRUNCATE page_usage, workflow_file_execution");
                     System.out.println(Exactness.awaitExact(target, target).summary(5));
                     workload.run(500);
                     VerifyReport afterTruncate = Exactness.awaitExact(target, target);
                     System.out.println(afterTruncate.summary(5));
-                    assertThat(count(target, "SELECT count(*) FROM event_metrics_daily WHERE metric_name = 'pages_processed'"))
+                    assertThat(Sql.longValue(target, "SELECT count(*) FROM event_metrics_daily WHERE metric_name = 'pages_processed'"))
                             .as("pages counted again after the TRUNCATE").isPositive();
                     assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
                 }
             }
-        }
-    }
-
-    private static void execute(DatabaseTarget target, String sql) throws Exception {
-        try (Connection c = target.connect(); Statement s = c.createStatement()) {
-            c.setAutoCommit(true);
-            s.execute(sql);
-        }
-    }
-
-    private static long count(DatabaseTarget target, String sql) throws Exception {
-        try (Connection c = target.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 
