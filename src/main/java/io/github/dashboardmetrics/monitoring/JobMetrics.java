@@ -24,6 +24,12 @@ public final class JobMetrics {
     /** Counter: source values outside the domain the metrics know (a status, type or reason); applied by the rules. */
     public static final String UNRECOGNISED_VALUES = "unrecognised_values";
 
+    // normalise and the joins that keep rows (per operator)
+    /** Gauge: walks of TRUNCATEs this subtask has begun and not finished (the table's keys still being visited). */
+    public static final String TRUNCATE_WALKS_IN_PROGRESS = "truncate_walks_in_progress";
+    /** Counter: keys visited by TRUNCATE walks. */
+    public static final String TRUNCATE_KEYS_WALKED = "truncate_keys_walked";
+
     // roll up
     /** Metric deltas applied to the bucket totals (retractions included). */
     public static final String METRIC_DELTAS = "metric_deltas";
