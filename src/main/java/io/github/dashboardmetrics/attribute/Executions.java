@@ -21,14 +21,15 @@ import org.apache.flink.util.Collector;
  * signedVarLong(value) signedVarLong(count)}.
  */
 public class Executions extends RowWithChildren<Map<Long, long[]>> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public Executions() {
-        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT);
+        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);
     }
 
-    public Executions(Duration deletedRowHorizon, RetentionPolicy retention) {
-        super(RowKind.WORKFLOW_EXECUTION, "execution", deletedRowHorizon, retention);
+    /** @param keysPerSlice keys a TRUNCATE's walk visits between records */
+    public Executions(Duration deletedRowHorizon, RetentionPolicy retention, int keysPerSlice) {
+        super(RowKind.WORKFLOW_EXECUTION, "execution", deletedRowHorizon, retention, keysPerSlice);
     }
 
     public static String key(String executionId) {

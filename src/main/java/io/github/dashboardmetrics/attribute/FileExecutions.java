@@ -19,14 +19,15 @@ import org.apache.flink.util.Collector;
  * one, both in the file's created_at hour. Children's sum in state: {@code signedVarLong(pages)}.
  */
 public class FileExecutions extends RowWithChildren<Long> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public FileExecutions() {
-        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT);
+        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);
     }
 
-    public FileExecutions(Duration deletedRowHorizon, RetentionPolicy retention) {
-        super(RowKind.WORKFLOW_FILE_EXECUTION, "file-execution", deletedRowHorizon, retention);
+    /** @param keysPerSlice keys a TRUNCATE's walk visits between records */
+    public FileExecutions(Duration deletedRowHorizon, RetentionPolicy retention, int keysPerSlice) {
+        super(RowKind.WORKFLOW_FILE_EXECUTION, "file-execution", deletedRowHorizon, retention, keysPerSlice);
     }
 
     /** The key of a file execution id (also of the run_id that names it). */

@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.attribute;
 
 import io.github.dashboardmetrics.change.RowChange;
+import io.github.dashboardmetrics.change.RowKeepingOperator;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.SourceRow;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
@@ -12,12 +13,7 @@ import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A join keyed by the id of a row that other rows point to (a file execution, which page_usage
@@ -26,26 +22,29 @@ import org.slf4j.LoggerFactory;
  * TRUNCATE), and beside it only the <em>sum</em> of what its children contributed ({@code C}),
  * never the children themselves. The row's contributions, with its children's routed through
  * it, go to the join of its parent; when the row changes, they are retracted from the old parent
- * and added to the new one.
+ * and added to the new one. A TRUNCATE of the row's table retracts the row with what was routed
+ * through it, and keeps the children's sum ({@link RowKeepingOperator} walks the rows; a record
+ * for a row the walk has not reached yet truncates it first, so that no child is routed through a
+ * row the TRUNCATE removed).
  *
  * <p>State, one value per key: {@code <name>} = format, positions, 1 and the image or 0,
  * then the children's sum ({@link #writeChildren}).
  *
  * @param <C> what the children add up to
  */
-abstract class RowWithChildren<C> extends KeyedBroadcastProcessFunction<String, JoinInput, RowChange, Contribution> {
-    private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(RowWithChildren.class);
+abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribution> {
+    private static final long serialVersionUID = 2L;
 
     private final RowKind kind;
     private final String stateName;
     private final Duration deletedRowHorizon;
     private final RetentionPolicy retention;
-    private transient ValueStateDescriptor<byte[]> descriptor;
     private transient ValueState<byte[]> rows;
     private transient ValueState<byte[]> deleted;
 
-    RowWithChildren(RowKind kind, String stateName, Duration deletedRowHorizon, RetentionPolicy retention) {
+    RowWithChildren(RowKind kind, String stateName, Duration deletedRowHorizon, RetentionPolicy retention,
+            int keysPerSlice) {
+        super(keysPerSlice);
         this.kind = kind;
         this.stateName = stateName;
         this.deletedRowHorizon = deletedRowHorizon;
@@ -72,10 +71,14 @@ abstract class RowWithChildren<C> extends KeyedBroadcastProcessFunction<String, 
     abstract C addChild(SourceRow row, C children, Contribution child, Collector<Contribution> out);
 
     @Override
-    public void open(Configuration parameters) {
-        descriptor = RowState.expiringWithRetention(RowState.rows(stateName), retention);
-        rows = getRuntimeContext().getState(descriptor);
-        deleted = getRuntimeContext().getState(RowState.deleted("deleted-" + stateName, deletedRowHorizon));
+    protected void openRows() {
+        rows = getKeyedStateStore().getState(RowState.expiringWithRetention(RowState.rows(stateName), retention));
+        deleted = getKeyedStateStore().getState(RowState.deleted("deleted-" + stateName, deletedRowHorizon));
+    }
+
+    @Override
+    protected String rowStateOf(RowKind table) {
+        return table == kind ? stateName : null;
     }
 
     /** One key's value, read. */
@@ -128,13 +131,14 @@ abstract class RowWithChildren<C> extends KeyedBroadcastProcessFunction<String, 
     }
 
     @Override
-    public void processElement(JoinInput in, ReadOnlyContext ctx, Collector<Contribution> out) throws Exception {
+    protected void processRow(JoinInput in, Collector<Contribution> out) throws Exception {
         String id = RowKeys.id(in.key);
         if (in.change != null) {
             RowChange change = in.change;
-            if (RowState.truncatedAfter(change, ctx.getBroadcastState(RowState.TRUNCATIONS))) {
+            if (truncatedAfter(change)) {
                 return;
             }
+            applyPendingTruncate(kind);
             Kept k = load(id);
             if (!k.positions.advance(change.op, change.lsn)) {
                 return;
@@ -151,41 +155,34 @@ abstract class RowWithChildren<C> extends KeyedBroadcastProcessFunction<String, 
             k.row = next;
             store(k);
         } else {
+            applyPendingTruncate(kind);
             Kept k = load(id);
             k.children = addChild(k.row, k.children, in.contribution, out);
             store(k);
         }
     }
 
-    /** A TRUNCATE of this join's table: its rows last changed before it go; their children stay. */
+    /** A TRUNCATE reaching one row: if it was last changed before it, the row goes; its children's sum stays. */
     @Override
-    public void processBroadcastElement(RowChange truncate, Context ctx, Collector<Contribution> out) throws Exception {
-        Long at = RowState.recordTruncate(truncate, ctx.getBroadcastState(RowState.TRUNCATIONS));
-        if (at == null || truncate.kind != kind) {
-            return;
+    protected boolean truncate(RowKind table, long position, long sourceTsMs, Collector<Contribution> out)
+            throws Exception {
+        byte[] value = rows.value();
+        if (value == null) {
+            return false;
         }
-        long[] retracted = {0};
-        ctx.applyToKeyedState(descriptor, (key, state) -> {
-            byte[] value = state.value();
-            if (value == null) {
-                return;
-            }
-            StateBytes.Reader r = RowState.reader(value);
-            RowPositions positions = RowPositions.read(r);
-            SourceRow row = r.byteValue() == 1 ? RowImages.read(kind, RowKeys.id(key), r) : null;
-            C children = readChildren(r);
-            if (row == null || positions.last() >= at) {
-                return;
-            }
-            emit(row, children, -1, truncate.sourceTsMs, out);
-            retracted[0]++;
-            if (isEmpty(children)) {
-                state.clear();
-            } else {
-                state.update(bytes(positions, null, children));
-            }
-        });
-        LOG.warn("TRUNCATE of {} at lsn {}: retracted the {} rows of it this subtask held", kind.tableName(),
-                truncate.lsn, retracted[0]);
+        StateBytes.Reader r = RowState.reader(value);
+        RowPositions positions = RowPositions.read(r);
+        SourceRow row = r.byteValue() == 1 ? RowImages.read(kind, RowKeys.id((String) getCurrentKey()), r) : null;
+        C children = readChildren(r);
+        if (row == null || positions.last() >= position) {
+            return false;
+        }
+        emit(row, children, -1, sourceTsMs, out);
+        if (isEmpty(children)) {
+            rows.clear();
+        } else {
+            rows.update(bytes(positions, null, children));
+        }
+        return true;
     }
 }

@@ -13,11 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keyed by row ({@link RowKeys} of the table code and primary key) of the tables whose rows are
@@ -39,11 +35,11 @@ import org.slf4j.LoggerFactory;
  * whose last change came before the TRUNCATE's position is retracted, and changes of that table
  * from before that position that are still on their way are dropped when they arrive. TRUNCATE
  * holds an exclusive lock on the table, so every change before it has a smaller position and
- * every change after it a larger one.
+ * every change after it a larger one. The rows are retracted by a walk in slices between records
+ * ({@link RowKeepingOperator}); a change to a row the walk has not reached yet retracts it first.
  */
-public class RowNormaliser extends KeyedBroadcastProcessFunction<String, RowChange, RowChange, WeightedRow> {
-    private static final long serialVersionUID = 2L;
-    private static final Logger LOG = LoggerFactory.getLogger(RowNormaliser.class);
+public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
+    private static final long serialVersionUID = 3L;
 
     /** The tables this operator keeps; workflow_execution and workflow_file_execution are kept by their joins. */
     public static final Set<RowKind> TABLES = Set.of(RowKind.USAGE, RowKind.HITL_QUEUE, RowKind.PAGE_USAGE,
@@ -55,15 +51,18 @@ public class RowNormaliser extends KeyedBroadcastProcessFunction<String, RowChan
     private final Duration deletedRowHorizon;
     private final RetentionPolicy retention;
     private transient Map<RowKind, ValueState<byte[]>> rows;
-    private transient Map<RowKind, ValueStateDescriptor<byte[]>> descriptors;
     private transient ValueState<byte[]> deleted;
 
     public RowNormaliser() {
-        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT);
+        this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);
     }
 
-    /** @param retention the rows of fact tables leave the state with their buckets ({@link RowState#expiringWithRetention}) */
-    public RowNormaliser(Duration deletedRowHorizon, RetentionPolicy retention) {
+    /**
+     * @param retention the rows of fact tables leave the state with their buckets ({@link RowState#expiringWithRetention})
+     * @param keysPerSlice keys a TRUNCATE's walk visits between records
+     */
+    public RowNormaliser(Duration deletedRowHorizon, RetentionPolicy retention, int keysPerSlice) {
+        super(keysPerSlice);
         this.deletedRowHorizon = deletedRowHorizon;
         this.retention = retention;
     }
@@ -74,25 +73,29 @@ public class RowNormaliser extends KeyedBroadcastProcessFunction<String, RowChan
     }
 
     @Override
-    public void open(Configuration parameters) {
+    protected void openRows() {
         rows = new EnumMap<>(RowKind.class);
-        descriptors = new EnumMap<>(RowKind.class);
         for (RowKind kind : TABLES) {
-            ValueStateDescriptor<byte[]> d = RowState.rows("row-" + kind.tableName());
+            ValueStateDescriptor<byte[]> d = RowState.rows(rowStateOf(kind));
             if (FACTS.contains(kind)) {
                 RowState.expiringWithRetention(d, retention);
             }
-            descriptors.put(kind, d);
-            rows.put(kind, getRuntimeContext().getState(d));
+            rows.put(kind, getKeyedStateStore().getState(d));
         }
-        deleted = getRuntimeContext().getState(RowState.deleted("deleted-rows", deletedRowHorizon));
+        deleted = getKeyedStateStore().getState(RowState.deleted("deleted-rows", deletedRowHorizon));
     }
 
     @Override
-    public void processElement(RowChange change, ReadOnlyContext ctx, Collector<WeightedRow> out) throws Exception {
-        if (RowState.truncatedAfter(change, ctx.getBroadcastState(RowState.TRUNCATIONS))) {
+    protected String rowStateOf(RowKind table) {
+        return TABLES.contains(table) ? "row-" + table.tableName() : null;
+    }
+
+    @Override
+    protected void processRow(RowChange change, Collector<WeightedRow> out) throws Exception {
+        if (truncatedAfter(change)) {
             return; // emptied by a later TRUNCATE
         }
+        applyPendingTruncate(change.kind);
         ValueState<byte[]> row = rows.get(change.kind);
         byte[] stored = row.value();
         RowPositions positions;
@@ -132,28 +135,21 @@ public class RowNormaliser extends KeyedBroadcastProcessFunction<String, RowChan
         }
     }
 
-    /** A TRUNCATE: retracts every row of its table last changed before it (see the class comment). */
+    /** A TRUNCATE reaching one row: retracted if it was last changed before the TRUNCATE. */
     @Override
-    public void processBroadcastElement(RowChange truncate, Context ctx, Collector<WeightedRow> out) throws Exception {
-        Long at = RowState.recordTruncate(truncate, ctx.getBroadcastState(RowState.TRUNCATIONS));
-        ValueStateDescriptor<byte[]> descriptor = descriptors.get(truncate.kind);
-        if (at == null || descriptor == null) {
-            return; // a redelivered TRUNCATE, or a table kept elsewhere
+    protected boolean truncate(RowKind table, long position, long sourceTsMs, Collector<WeightedRow> out)
+            throws Exception {
+        ValueState<byte[]> row = rows.get(table);
+        byte[] stored = row.value();
+        if (stored == null) {
+            return false;
         }
-        long[] retracted = {0};
-        ctx.applyToKeyedState(descriptor, (key, state) -> {
-            byte[] stored = state.value();
-            if (stored == null) {
-                return;
-            }
-            StateBytes.Reader r = RowState.reader(stored);
-            if (RowPositions.read(r).last() < at) {
-                out.collect(new WeightedRow(RowImages.read(truncate.kind, RowKeys.id(key), r), -1, truncate.sourceTsMs));
-                state.clear();
-                retracted[0]++;
-            }
-        });
-        LOG.warn("TRUNCATE of {} at lsn {}: retracted the {} rows of it this subtask held", truncate.kind.tableName(),
-                truncate.lsn, retracted[0]);
+        StateBytes.Reader r = RowState.reader(stored);
+        if (RowPositions.read(r).last() >= position) {
+            return false;
+        }
+        out.collect(new WeightedRow(RowImages.read(table, RowKeys.id((String) getCurrentKey()), r), -1, sourceTsMs));
+        row.clear();
+        return true;
     }
 }

@@ -1,21 +1,16 @@
 package io.github.dashboardmetrics.pipeline;
 
-import java.io.Serializable;
 import io.github.dashboardmetrics.attribute.Attribution;
 import io.github.dashboardmetrics.attribute.Contribution;
 import io.github.dashboardmetrics.attribute.Executions;
 import io.github.dashboardmetrics.attribute.FileExecutions;
 import io.github.dashboardmetrics.attribute.JoinInput;
-import io.github.dashboardmetrics.metric.Metric;
-import io.github.dashboardmetrics.state.RowImages;
-import io.github.dashboardmetrics.state.RowKeys;
-import io.github.dashboardmetrics.state.RowState;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
-import org.apache.flink.util.Collector;
 import io.github.dashboardmetrics.change.RowChange;
+import io.github.dashboardmetrics.change.RowKeepingOperator;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.RowNormaliser;
 import io.github.dashboardmetrics.change.WeightedRow;
+import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.metric.MetricRules;
 import io.github.dashboardmetrics.rollup.BucketRollup;
@@ -23,11 +18,16 @@ import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.ChangeMessage;
 import io.github.dashboardmetrics.source.DecodeChanges;
+import io.github.dashboardmetrics.state.RowImages;
+import io.github.dashboardmetrics.state.RowKeys;
+import io.github.dashboardmetrics.state.RowState;
+import java.io.Serializable;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.Collector;
 
 /**
  * The job between source and sink, assembled from its stages (see the README's diagram):
@@ -83,7 +83,7 @@ public final class MetricsPipeline {
      * </pre>
      * Joins keep sums per (metric, hour) of their children, never the children (see
      * {@code RowWithChildren} and {@link Attribution}); TRUNCATEs are broadcast to every operator
-     * that keeps rows.
+     * that keeps rows ({@link RowKeepingOperator}), which applies them in slices between records.
      */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes) {
         return metricDeltas(changes, RetentionPolicy.DEFAULT);
@@ -91,11 +91,13 @@ public final class MetricsPipeline {
 
     /** The same, with rows and sums past every tier's retention leaving the state. */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes, RetentionPolicy retention) {
-        BroadcastStream<RowChange> truncates = changes
+        // To every subtask of each operator that keeps rows, which records them in its broadcast
+        // state (RowState.TRUNCATIONS) and walks its rows of the table (RowKeepingOperator).
+        DataStream<RowChange> truncates = changes
                 .filter((FilterFunction<RowChange>) RowChange::isTruncate)
                 .name("only TRUNCATEs")
                 .uid("only-truncates")
-                .broadcast(RowState.TRUNCATIONS);
+                .broadcast();
         DataStream<RowChange> rowChanges = changes
                 .filter((FilterFunction<RowChange>) c -> !c.isTruncate())
                 .name("only row changes")
@@ -107,9 +109,8 @@ public final class MetricsPipeline {
                 .uid("normalised-tables")
                 .keyBy(RowNormaliser::key, Types.STRING)
                 .connect(truncates)
-                .process(new RowNormaliser(RowState.DEFAULT_DELETED_ROW_HORIZON, retention))
-                .returns(WEIGHTED)
-                .name("normalise rows (last image per row)")
+                .transform("normalise rows (last image per row)", WEIGHTED, new RowNormaliser(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE))
                 .uid("normalise-rows-v2");
 
         DataStream<MetricDelta> direct = rows
@@ -136,18 +137,16 @@ public final class MetricsPipeline {
         DataStream<Contribution> fileSums = fileChanges.union(pageSums)
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .process(new FileExecutions(RowState.DEFAULT_DELETED_ROW_HORIZON, retention))
-                .returns(Contribution.class)
-                .name("file executions with their pages")
+                .transform("file executions with their pages", CONTRIBUTION, new FileExecutions(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE))
                 .uid("file-executions");
 
         DataStream<JoinInput> executionChanges = ownRows(rowChanges, RowKind.WORKFLOW_EXECUTION, "execution-rows");
         DataStream<Contribution> executionSums = executionChanges.union(contributions(fileSums, "file-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .process(new Executions(RowState.DEFAULT_DELETED_ROW_HORIZON, retention))
-                .returns(Contribution.class)
-                .name("executions with their files")
+                .transform("executions with their files", CONTRIBUTION, new Executions(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE))
                 .uid("executions");
 
         DataStream<JoinInput> dimensionsAndPages = rows
@@ -184,6 +183,7 @@ public final class MetricsPipeline {
     }
 
     private static final TypeInformation<JoinInput> JOIN_INPUT = TypeInformation.of(JoinInput.class);
+    private static final TypeInformation<Contribution> CONTRIBUTION = TypeInformation.of(Contribution.class);
 
     /** The changes of a table whose rows a join keeps itself, keyed by that join's key. */
     private static DataStream<JoinInput> ownRows(DataStream<RowChange> changes, RowKind kind, String uid) {

@@ -2,9 +2,7 @@ package io.github.dashboardmetrics.change;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import io.github.dashboardmetrics.change.RowKeepingHarness.Backend;
 import org.junit.jupiter.api.Test;
 
 class RowNormaliserTest {
@@ -19,13 +17,8 @@ class RowNormaliserTest {
         return r;
     }
 
-    private static KeyedBroadcastOperatorTestHarness<String, RowChange, RowChange, WeightedRow> harness() throws Exception {
-        return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(new RowNormaliser(), RowNormaliser::key,
-                Types.STRING, io.github.dashboardmetrics.state.RowState.TRUNCATIONS);
-    }
-
-    private static RowChange truncate(RowKind kind, long lsn) {
-        return new RowChange('t', kind, null, null, lsn, 0);
+    private static RowKeepingHarness<RowChange, WeightedRow> harness() throws Exception {
+        return new RowKeepingHarness<>(new RowNormaliser(), RowNormaliser::key, Backend.HEAP, null);
     }
 
     private static SourceRow usage(String id) {
@@ -40,12 +33,13 @@ class RowNormaliserTest {
     @Test
     void truncateRetractsEveryRowOfItsTableChangedBeforeIt() throws Exception {
         try (var h = harness()) {
-            h.processElement(new RowChange('r', RowKind.USAGE, "u1", usage("u1"), 0, 0), 0);
-            h.processElement(new RowChange('c', RowKind.USAGE, "u2", usage("u2"), 50, 0), 0);
-            h.processElement(new RowChange('c', RowKind.USAGE, "u3", usage("u3"), 150, 0), 0); // after the TRUNCATE, arrived first
-            h.processElement(new RowChange('c', RowKind.HITL_QUEUE, "h1", hitl(1), 60, 0), 0);
-            h.processBroadcastElement(truncate(RowKind.USAGE, 100), 0);
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactlyInAnyOrder(
+            h.add(new RowChange('r', RowKind.USAGE, "u1", usage("u1"), 0, 0));
+            h.add(new RowChange('c', RowKind.USAGE, "u2", usage("u2"), 50, 0));
+            h.add(new RowChange('c', RowKind.USAGE, "u3", usage("u3"), 150, 0)); // after the TRUNCATE, arrived first
+            h.add(new RowChange('c', RowKind.HITL_QUEUE, "h1", hitl(1), 60, 0));
+            h.truncate(RowKind.USAGE, 100);
+            h.walk();
+            assertThat(h.emitted()).extracting(Object::toString).containsExactlyInAnyOrder(
                     "+1 " + usage("u1"), "+1 " + usage("u2"), "+1 " + usage("u3"), "+1 " + hitl(1),
                     "-1 " + usage("u1"), "-1 " + usage("u2"));
         }
@@ -54,22 +48,22 @@ class RowNormaliserTest {
     @Test
     void changesFromBeforeATruncateThatArriveAfterItAreDropped() throws Exception {
         try (var h = harness()) {
-            h.processBroadcastElement(truncate(RowKind.USAGE, 100), 0);
-            h.processElement(new RowChange('c', RowKind.USAGE, "u1", usage("u1"), 40, 0), 0);
-            h.processElement(new RowChange('r', RowKind.USAGE, "u2", usage("u2"), 0, 0), 0);
-            h.processElement(new RowChange('c', RowKind.USAGE, "u3", usage("u3"), 120, 0), 0);
-            h.processBroadcastElement(truncate(RowKind.USAGE, 100), 0); // redelivered: nothing more
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly("+1 " + usage("u3"));
+            h.truncate(RowKind.USAGE, 100);
+            h.add(new RowChange('c', RowKind.USAGE, "u1", usage("u1"), 40, 0));
+            h.add(new RowChange('r', RowKind.USAGE, "u2", usage("u2"), 0, 0));
+            h.add(new RowChange('c', RowKind.USAGE, "u3", usage("u3"), 120, 0));
+            h.truncate(RowKind.USAGE, 100); // redelivered: nothing more
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly("+1 " + usage("u3"));
         }
     }
 
     @Test
     void updatesWithoutBeforeImageRetractThePreviousImage() throws Exception {
         try (var h = harness()) {
-            h.processElement(new RowChange('c', RowKind.HITL_QUEUE, "h1", hitl(1), 10, 0), 0);
-            h.processElement(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(3), 20, 0), 0);
-            h.processElement(new RowChange('d', RowKind.HITL_QUEUE, "h1", null, 30, 0), 0);
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+            h.add(new RowChange('c', RowKind.HITL_QUEUE, "h1", hitl(1), 10, 0));
+            h.add(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(3), 20, 0));
+            h.add(new RowChange('d', RowKind.HITL_QUEUE, "h1", null, 30, 0));
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly(
                     "+1 " + hitl(1), "-1 " + hitl(1), "+1 " + hitl(3), "-1 " + hitl(3));
         }
     }
@@ -79,22 +73,22 @@ class RowNormaliserTest {
         try (var h = harness()) {
             RowChange insert = new RowChange('c', RowKind.HITL_QUEUE, "h1", hitl(1), 10, 0);
             RowChange update = new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(4), 20, 0);
-            h.processElement(insert, 0);
-            h.processElement(update, 0);
-            h.processElement(insert, 0); // redelivered range
-            h.processElement(update, 0);
-            assertThat(h.extractOutputValues()).hasSize(3);
+            h.add(insert);
+            h.add(update);
+            h.add(insert); // redelivered range
+            h.add(update);
+            assertThat(h.emitted()).hasSize(3);
         }
     }
 
     @Test
     void unchangedProjectionEmitsNothingEvenWithoutPositions() throws Exception {
         try (var h = harness()) {
-            h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), -1, 0), 0);
-            h.processElement(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(1), -1, 0), 0);
-            h.processElement(new RowChange('d', RowKind.HITL_QUEUE, "h1", null, -1, 0), 0);
-            h.processElement(new RowChange('d', RowKind.HITL_QUEUE, "h1", null, -1, 0), 0);
-            assertThat(h.extractOutputValues()).extracting(w -> w.weight).containsExactly(1, -1);
+            h.add(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), -1, 0));
+            h.add(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(1), -1, 0));
+            h.add(new RowChange('d', RowKind.HITL_QUEUE, "h1", null, -1, 0));
+            h.add(new RowChange('d', RowKind.HITL_QUEUE, "h1", null, -1, 0));
+            assertThat(h.emitted()).extracting(w -> w.weight).containsExactly(1, -1);
         }
     }
 
@@ -103,9 +97,9 @@ class RowNormaliserTest {
         // Debezium stamps snapshot reads with the slot's consistent point (100); a transaction
         // open at that point is streamed afterwards with an earlier change position (90).
         try (var h = harness()) {
-            h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 100, 0), 0);
-            h.processElement(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(3), 90, 0), 0);
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+            h.add(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 100, 0));
+            h.add(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(3), 90, 0));
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly(
                     "+1 " + hitl(1), "-1 " + hitl(1), "+1 " + hitl(3));
         }
     }
@@ -117,9 +111,9 @@ class RowNormaliserTest {
             RowChange inFlight = new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(2), 90, 0);
             RowChange later = new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(4), 120, 0);
             for (RowChange c : new RowChange[] {read, inFlight, later, read, inFlight, later}) {
-                h.processElement(c, 0);
+                h.add(c);
             }
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly(
                     "+1 " + hitl(1), "-1 " + hitl(1), "+1 " + hitl(2),
                     "-1 " + hitl(2), "+1 " + hitl(4));
         }
@@ -130,11 +124,11 @@ class RowNormaliserTest {
         // Flink CDC stamps snapshot reads with 0: a second read of a row cannot be placed by its
         // position, and is taken as the newer image unless a streamed change came after the first.
         try (var h = harness()) {
-            h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 0, 0), 0);
-            h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(3), 0, 0), 0);
-            h.processElement(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(4), 500, 0), 0);
-            h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 0, 0), 0); // older than the change
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+            h.add(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 0, 0));
+            h.add(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(3), 0, 0));
+            h.add(new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(4), 500, 0));
+            h.add(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 0, 0)); // older than the change
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly(
                     "+1 " + hitl(1), "-1 " + hitl(1), "+1 " + hitl(3), "-1 " + hitl(3), "+1 " + hitl(4));
         }
     }
@@ -144,12 +138,12 @@ class RowNormaliserTest {
         // A connector that lost its offsets snapshots again: its reads are the newest images.
         try (var h = harness()) {
             RowChange update = new RowChange('u', RowKind.HITL_QUEUE, "h1", hitl(2), 20, 0);
-            h.processElement(new RowChange('c', RowKind.HITL_QUEUE, "h1", hitl(1), 10, 0), 0);
-            h.processElement(update, 0);
-            h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(3), 300, 0), 0);
-            h.processElement(update, 0);
-            h.processElement(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 200, 0), 0);
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+            h.add(new RowChange('c', RowKind.HITL_QUEUE, "h1", hitl(1), 10, 0));
+            h.add(update);
+            h.add(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(3), 300, 0));
+            h.add(update);
+            h.add(new RowChange('r', RowKind.HITL_QUEUE, "h1", hitl(1), 200, 0));
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly(
                     "+1 " + hitl(1), "-1 " + hitl(1), "+1 " + hitl(2),
                     "-1 " + hitl(2), "+1 " + hitl(3));
         }
@@ -160,12 +154,12 @@ class RowNormaliserTest {
         try (var h = harness()) {
             SourceRow embedding = usage("u1");
             embedding.status = "embedding";
-            h.processElement(new RowChange('c', RowKind.USAGE, "u1", embedding, 10, 0), 0);
-            assertThat(h.extractOutputValues()).isEmpty();
-            h.processElement(new RowChange('u', RowKind.USAGE, "u1", usage("u1"), 20, 0), 0);
-            h.processElement(new RowChange('c', RowKind.USAGE, "u1", embedding, 10, 0), 0); // redelivered: dropped
-            h.processElement(new RowChange('u', RowKind.USAGE, "u1", embedding, 30, 0), 0);
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly(
+            h.add(new RowChange('c', RowKind.USAGE, "u1", embedding, 10, 0));
+            assertThat(h.emitted()).isEmpty();
+            h.add(new RowChange('u', RowKind.USAGE, "u1", usage("u1"), 20, 0));
+            h.add(new RowChange('c', RowKind.USAGE, "u1", embedding, 10, 0)); // redelivered: dropped
+            h.add(new RowChange('u', RowKind.USAGE, "u1", embedding, 30, 0));
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly(
                     "+1 " + usage("u1"), "-1 " + usage("u1"));
         }
     }
@@ -179,9 +173,9 @@ class RowNormaliserTest {
             SourceRow b = usage("u1");
             b.reason = "lookup";
             b.eventTime = T + 2_000_000L;
-            h.processElement(new RowChange('c', RowKind.USAGE, "u1", a, 10, 0), 0);
-            h.processElement(new RowChange('u', RowKind.USAGE, "u1", b, 20, 0), 0); // same hour, reason neither counted one
-            assertThat(h.extractOutputValues()).extracting(Object::toString).containsExactly("+1 " + usage("u1"));
+            h.add(new RowChange('c', RowKind.USAGE, "u1", a, 10, 0));
+            h.add(new RowChange('u', RowKind.USAGE, "u1", b, 20, 0)); // same hour, reason neither counted one
+            assertThat(h.emitted()).extracting(Object::toString).containsExactly("+1 " + usage("u1"));
         }
     }
 }

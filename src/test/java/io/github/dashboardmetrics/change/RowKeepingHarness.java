@@ -1,0 +1,95 @@
+package io.github.dashboardmetrics.change;
+
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+
+/**
+ * A {@link RowKeepingOperator} in Flink's operator test harness, on the heap or the RocksDB state
+ * backend: records on the keyed input, TRUNCATEs on the other, the slices of their walks one
+ * processing-time advance each, snapshots and restores.
+ */
+public final class RowKeepingHarness<IN, OUT> implements AutoCloseable {
+    /** The state backends a harness runs on. */
+    public enum Backend { HEAP, ROCKSDB }
+
+    private final KeyedTwoInputStreamOperatorTestHarness<String, IN, RowChange, OUT> harness;
+    private long nextSnapshot = 1;
+
+    /** Opens {@code operator}, restored from {@code restored} when it is not null. */
+    public RowKeepingHarness(RowKeepingOperator<IN, OUT> operator, KeySelector<IN, String> key, Backend backend,
+            OperatorSubtaskState restored) throws Exception {
+        harness = new KeyedTwoInputStreamOperatorTestHarness<>(operator, key, null, Types.STRING);
+        harness.setStateBackend(backend == Backend.ROCKSDB ? rocksDb() : new HashMapStateBackend());
+        harness.setup();
+        if (restored != null) {
+            harness.initializeState(restored);
+        }
+        harness.open();
+    }
+
+    /**
+     * RocksDB with its own memory: the harness's managed memory is a few megabytes, which makes
+     * RocksDB flush a file every few hundred rows.
+     */
+    private static EmbeddedRocksDBStateBackend rocksDb() {
+        EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
+        rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
+        return rocksDb;
+    }
+
+    public void add(IN record) throws Exception {
+        harness.processElement1(record, 0);
+    }
+
+    public void truncate(RowKind table, long lsn) throws Exception {
+        harness.processElement2(new RowChange('t', table, null, null, lsn, 0), 0);
+    }
+
+    /** Whether a slice of a walk is scheduled: a walk is in progress. */
+    public boolean walking() {
+        return harness.getProcessingTimeService().getNumActiveTimers() > 0;
+    }
+
+    /** Lets the next slice run. */
+    public void slice() throws Exception {
+        harness.setProcessingTime(harness.getProcessingTime() + 1);
+    }
+
+    /** Lets the slices run until no walk is left; returns how many ran. */
+    public int walk() throws Exception {
+        int slices = 0;
+        while (walking()) {
+            slice();
+            slices++;
+        }
+        return slices;
+    }
+
+    /** What the operator emitted since it opened, or since the last {@link #take()}. */
+    public List<OUT> emitted() {
+        return harness.extractOutputValues();
+    }
+
+    /** What the operator emitted since it opened, or since the last call; forgets it. */
+    public List<OUT> take() {
+        List<OUT> out = harness.extractOutputValues();
+        harness.getOutput().clear();
+        return out;
+    }
+
+    public OperatorSubtaskState snapshot() throws Exception {
+        long id = nextSnapshot++;
+        return harness.snapshot(id, id);
+    }
+
+    /** Ends the input (Flink calls the operator's finish()) and closes it. */
+    @Override
+    public void close() throws Exception {
+        harness.close();
+    }
+}
