@@ -155,9 +155,8 @@ final class TruncateWalks {
         Walk w = pending.get(table);
         if (w == null) {
             pending.put(table, new Walk(table, position, sourceTsMs));
-            String at = position == Long.MAX_VALUE ? "no position (walked at once)" : "lsn " + position;
-            LOG.info("TRUNCATE of {} at {}: walking its rows on {}, {} keys a slice", table.tableName(), at, subtask,
-                    keysPerSlice);
+            LOG.info("TRUNCATE of {} {}: walking its rows on {}, {} keys a slice", table.tableName(),
+                    at(position), subtask, keysPerSlice);
         } else {
             LOG.info("TRUNCATE of {} at lsn {} while the walk of the one at lsn {} is in progress: restarting it"
                     + " from its first key on {}", table.tableName(), position, w.position, subtask);
@@ -243,9 +242,9 @@ final class TruncateWalks {
                 if (!keys.hasNext()) {
                     closeKeys();
                     pending.remove(w.table);
-                    LOG.warn("TRUNCATE of {} at lsn {}: retracted the {} rows of it {} held ({} keys visited in {} ms,"
-                            + " {} ms of it in {} slices)", w.table.tableName(), w.position, w.rowsRetracted, subtask,
-                            w.keysVisited, (System.nanoTime() - w.startedNanos) / 1_000_000,
+                    LOG.warn("TRUNCATE of {} {}: retracted the {} rows of it {} held ({} keys visited by the walk"
+                            + " in {} ms, {} ms of it in {} slices)", w.table.tableName(), at(w.position),
+                            w.rowsRetracted, subtask, w.keysVisited, (System.nanoTime() - w.startedNanos) / 1_000_000,
                             w.walkingNanos / 1_000_000, w.slices);
                 }
             }
@@ -254,6 +253,10 @@ final class TruncateWalks {
                 operator.setCurrentKey(keyBefore);
             }
         }
+    }
+
+    private static String at(long position) {
+        return position == Long.MAX_VALUE ? "without a position (walked at once)" : "at lsn " + position;
     }
 
     private Walk first() {
