@@ -236,8 +236,8 @@ class KillPointsIT {
         }
     }
 
-    private static long count(DatabaseTarget target, String sql) throws SQLException {
-        return SourceRows.count(target, sql);
+    private static long count(DatabaseTarget target, String sql) throws Exception {
+        return Sql.longValue(target, sql);
     }
 
     /** A workflow moved from one organisation to another, with how many executions it carries along. */

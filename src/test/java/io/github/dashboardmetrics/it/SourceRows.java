@@ -2,10 +2,6 @@ package io.github.dashboardmetrics.it;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.source.CapturedTables;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,35 +13,26 @@ final class SourceRows {
      * Adds copies (new ids) of the usage rows until there are at least {@code rows}: rows no
      * workload touches again, only there to make a snapshot long. Returns the usage rows now.
      */
-    static long copyUsage(DatabaseTarget target, long rows) throws SQLException {
-        long existing = count(target, "SELECT count(*) FROM usage");
+    static long copyUsage(DatabaseTarget target, long rows) throws Exception {
+        long existing = Sql.longValue(target, "SELECT count(*) FROM usage");
         long copies = Math.max(0, (rows - existing + existing - 1) / existing);
-        try (Connection c = target.connect(); Statement st = c.createStatement()) {
-            st.executeUpdate("INSERT INTO usage SELECT (jsonb_populate_record(u, jsonb_build_object('id', gen_random_uuid()))).*"
-                    + " FROM usage u, generate_series(1, " + copies + ")");
-        }
-        return count(target, "SELECT count(*) FROM usage");
+        Sql.execute(target, "INSERT INTO usage SELECT (jsonb_populate_record(u, jsonb_build_object('id', gen_random_uuid()))).*"
+                + " FROM usage u, generate_series(1, " + copies + ")");
+        return Sql.longValue(target, "SELECT count(*) FROM usage");
     }
 
     /** The rows of every captured table: the records an initial snapshot reads. */
-    static long captured(DatabaseTarget target) throws SQLException {
+    static long captured(DatabaseTarget target) throws Exception {
         List<String> counts = new ArrayList<>();
         for (String table : CapturedTables.required()) {
             counts.add("(SELECT count(*) FROM " + table + ")");
         }
         for (String table : CapturedTables.optional()) {
-            if (count(target, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = '" + target.schema()
+            if (Sql.longValue(target, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = '" + target.schema()
                     + "' AND tablename = '" + table + "'") > 0) {
                 counts.add("(SELECT count(*) FROM " + table + ")");
             }
         }
-        return count(target, "SELECT " + String.join(" + ", counts));
-    }
-
-    static long count(DatabaseTarget target, String sql) throws SQLException {
-        try (Connection c = target.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Sql.longValue(target, "SELECT " + String.join(" + ", counts));
     }
 }

@@ -144,7 +144,7 @@ class StreamingExactnessIT {
                     200, RetentionPolicy.DEFAULT, 3_600_000L, 1, 0).withSnapshotCheckpointIntervalMs(3_600_000L);
             try (RunningJob job = RunningJob.start(config)) {
                 long firstCommit = Await.until("the first commit of the snapshot", CATCH_UP,
-                        () -> SourceRows.count(target, "SELECT coalesce(max(changes_reflected), 0)"
+                        () -> Sql.longValue(target, "SELECT coalesce(max(changes_reflected), 0)"
                                 + " FROM " + ProgressTable.TABLE), n -> n > 0);
                 assertThat(firstCommit).as("changes in the first commit: the whole snapshot").isEqualTo(snapshotRows);
                 workload.run(500);
