@@ -50,6 +50,11 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
         static Item progress(SourceProgress progress, long checkpointId) {
             return new Item(null, progress, checkpointId);
         }
+
+        /** Only a position mark (an idle committer's: {@link RollupCommitter#IDLE_MARK_INTERVAL_MS}). */
+        static Item mark() {
+            return new Item(null, null, 0);
+        }
     }
 
     private final Map<Granularity, String> deletes = new EnumMap<>(Granularity.class);
@@ -121,9 +126,12 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
         Map<Granularity, Columns> deleted = new EnumMap<>(Granularity.class);
         Map<Granularity, Columns> upserted = new EnumMap<>(Granularity.class);
         List<Item> progressItems = new ArrayList<>(1);
+        boolean markAlone = false;
         for (Item item : items) {
             RollupRow row = item.row();
-            if (row == null) {
+            if (row == null && item.progress() == null) {
+                markAlone = true;
+            } else if (row == null) {
                 progressItems.add(item);
             } else {
                 long count = row.isDelete() ? 0 : Math.min(row.count, Integer.MAX_VALUE);
@@ -168,10 +176,23 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                 ps.executeUpdate();
             }
             if (markSourcePosition) {
-                try (Statement st = connection.createStatement()) {
-                    st.execute(PositionMark.SQL);
-                }
+                mark(connection);
             }
+        }
+        if (markAlone && markSourcePosition) {
+            mark(connection);
+            // A transaction that writes nothing has no id, and its commit does not flush the WAL:
+            // the mark would wait in PostgreSQL's WAL buffers, unseen by the stream, which only
+            // reads flushed WAL. With an id, the commit flushes it.
+            try (Statement st = connection.createStatement()) {
+                st.execute("SELECT pg_catalog.txid_current()");
+            }
+        }
+    }
+
+    private static void mark(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute(PositionMark.SQL);
         }
     }
 

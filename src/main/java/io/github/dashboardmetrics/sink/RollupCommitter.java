@@ -82,6 +82,20 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     public static final double PAUSE_AFTER_COMMIT = 2.0;
 
     /**
+     * With position marks on ({@link Settings#markSourcePosition}), a checkpoint's completion that
+     * commits nothing still writes a mark when the last one is this old: a mark alone, in a
+     * transaction of its own. Why: PostgreSQL moves a slot's restart point (where a restarted
+     * stream decodes from, and the oldest WAL it keeps) only past a running-transactions record
+     * that the stream has read and confirmed. An idle stream confirms nothing, so after a large
+     * snapshot the restart point stayed where the snapshot's commits began, and a restart decoded
+     * all of their WAL again, twice (Debezium searches its resume position, then filters up to
+     * it): 16 + 9 s of a 34 s {@code restore_s} (BENCHMARKS.md). One tiny WAL record every 10 s
+     * of an idle job lets the stream pass the next such record, which PostgreSQL writes every 15 s
+     * while there is WAL activity.
+     */
+    public static final long IDLE_MARK_INTERVAL_MS = 10_000;
+
+    /**
      * @param cacheInvalidation Unstract's Redis, whose cached hours to delete after a commit; null: off
      * @param pauseAfterCommit see {@link #PAUSE_AFTER_COMMIT}; 0: commit at every completed checkpoint
      * @param markSourcePosition end every commit with a position mark in the WAL ({@link PositionMark}):
@@ -187,6 +201,9 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     private transient long nextCommitAtMs;
     /** The input ended (a bounded run): every completed checkpoint commits, the last one included. */
     private transient boolean finishing;
+    /** When the last position mark was written (with a commit, or alone: {@link #IDLE_MARK_INTERVAL_MS}). */
+    private transient long lastMarkMs;
+    private long idleMarkIntervalMs = IDLE_MARK_INTERVAL_MS;
 
     private transient CommitStatement statements;
     private transient BatchTransactionWriter<CommitStatement.Item> writer;
@@ -247,6 +264,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         writer = new BatchTransactionWriter<>(target, "the rollup tables", statements,
                 RollupCommitter::refused, settings.maxRetries(), APPLICATION_NAME, retries, new SimpleCounter());
         committedLsn = -1;
+        lastMarkMs = System.currentTimeMillis();
         MetricGroup job = JobMetrics.of(group);
         job.gauge(JobMetrics.COMMITTED_SOURCE_TIME_MS, (Gauge<Long>) () -> committedSourceTsMs);
         job.gauge(JobMetrics.COMMITTED_LSN, (Gauge<Long>) () -> committedLsn);
@@ -321,6 +339,29 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
+        try {
+            commitOrStage(checkpointId);
+        } finally {
+            markIfIdle();
+        }
+    }
+
+    /** A test's interval between marks of an idle committer ({@link #IDLE_MARK_INTERVAL_MS}). */
+    void idleMarkIntervalMs(long ms) {
+        idleMarkIntervalMs = ms;
+    }
+
+    /** Writes a position mark alone when marks are on and none was written for {@link #IDLE_MARK_INTERVAL_MS}. */
+    private void markIfIdle() throws IOException, InterruptedException {
+        long now = System.currentTimeMillis();
+        if (!settings.markSourcePosition() || now - lastMarkMs < idleMarkIntervalMs) {
+            return;
+        }
+        writer.write(List.of(CommitStatement.Item.mark()));
+        lastMarkMs = now;
+    }
+
+    private void commitOrStage(long checkpointId) throws IOException, InterruptedException {
         if (!finishing && System.currentTimeMillis() < nextCommitAtMs) {
             // Staged until a later checkpoint's completion, which commits it too. What the completed
             // checkpoints staged becomes one entry: every checkpoint until the commit writes each
@@ -420,6 +461,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         }
         long now = System.currentTimeMillis();
         nextCommitAtMs = now + (long) (settings.pauseAfterCommit() * (now - started));
+        lastMarkMs = now; // the commit ended with one, when marks are on
         committed = new ProgressTable.Committed(at.lsn, at.changes, at.sourceTsMs);
         committedLsn = at.lsn;
         committedSourceTsMs = at.sourceTsMs;
@@ -443,6 +485,9 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
      */
     private static io.github.dashboardmetrics.source.DeadLetter refused(CommitStatement.Item item, String error,
             long detectedAtMs) {
+        if (item.row() == null && item.progress() == null) {
+            throw new IllegalStateException("the database refused the position mark " + PositionMark.SQL + ": " + error);
+        }
         if (item.row() == null) {
             throw new IllegalStateException("the database refused the row of " + ProgressTable.TABLE
                     + " that records the committed source position: " + error);

@@ -31,6 +31,12 @@ final class CommitterHarness implements AutoCloseable {
 
     /** A committer started fresh ({@code restore} null) or from a snapshot of an earlier one. */
     CommitterHarness(RollupCommitter.Settings settings, OperatorSubtaskState restore) throws Exception {
+        this(settings, restore, committer -> { });
+    }
+
+    /** The same, with {@code configure} applied to the committer before it opens. */
+    CommitterHarness(RollupCommitter.Settings settings, OperatorSubtaskState restore,
+            java.util.function.Consumer<RollupCommitter> configure) throws Exception {
         registry = new MetricRegistryImpl(MetricRegistryTestUtils.defaultMetricRegistryConfiguration(),
                 List.of(ReporterSetup.forReporter("collect", metrics)));
         TaskMetricGroup task = TaskManagerMetricGroup.createTaskManagerMetricGroup(registry, "localhost", ResourceID.generate())
@@ -38,6 +44,7 @@ final class CommitterHarness implements AutoCloseable {
                 .addTask(ExecutionAttemptID.randomId(), "commit the rollup tables");
         MockEnvironment environment = new MockEnvironmentBuilder().setMetricGroup(task).build();
         committer = new RollupCommitter(settings);
+        configure.accept(committer);
         harness = new AbstractStreamOperatorTestHarness<>(committer, environment);
         if (restore != null) {
             harness.initializeState(restore);

@@ -146,18 +146,46 @@ class RollupCommitterTest {
                     committer.barrier(1);
                     committer.completed(1);
                 }
-                // What pgoutput sends a change stream (as Debezium asks it to: with messages): 'M' records.
-                String marks = one("SELECT count(*) FROM pg_logical_slot_get_binary_changes('marks_test', NULL, NULL,"
-                        + " 'proto_version', '1', 'publication_names', 'marks_test', 'messages', 'true')"
-                        + " WHERE get_byte(data, 0) = ascii('M')"
-                        + " AND position(convert_to('" + io.github.dashboardmetrics.source.PositionMark.MESSAGE_PREFIX
-                        + "', 'UTF8') IN data) > 0");
-                assertThat(marks).as("marks in the WAL of a commit with markSourcePosition=" + mark).isEqualTo(mark ? "1" : "0");
+                assertThat(marksIn("marks_test")).as("marks in the WAL of a commit with markSourcePosition=" + mark).isEqualTo(mark ? "1" : "0");
             }
         } finally {
             sql("SELECT pg_drop_replication_slot('marks_test')");
             sql("DROP PUBLICATION marks_test");
         }
+    }
+
+    @Test
+    void anIdleCommitterMarksTheWalAloneOnceTheLastMarkIsOldEnough() throws Exception {
+        sql("CREATE PUBLICATION idle_marks FOR TABLE organization");
+        sql("SELECT pg_create_logical_replication_slot('idle_marks', 'pgoutput')");
+        try {
+            RollupCommitter.Settings settings = new RollupCommitter.Settings(target, true, 2, null, 0, true);
+            try (CommitterHarness committer = new CommitterHarness(settings, null, c -> c.idleMarkIntervalMs(0))) {
+                committer.barrier(1);
+                committer.completed(1); // nothing staged: a mark alone
+                committer.barrier(2);
+                committer.completed(2);
+            }
+            assertThat(marksIn("idle_marks")).as("one mark per idle completion once the interval passed").isEqualTo("2");
+            assertThat(progress()).as("no commit of the tables").isNull();
+            try (CommitterHarness committer = new CommitterHarness(settings, null)) {
+                committer.barrier(1);
+                committer.completed(1); // the default interval has not passed since the start
+            }
+            assertThat(marksIn("idle_marks")).as("no mark within the interval").isEqualTo("0");
+        } finally {
+            sql("SELECT pg_drop_replication_slot('idle_marks')");
+            sql("DROP PUBLICATION idle_marks");
+        }
+    }
+
+    /** The job's position marks pgoutput sends a change stream (as Debezium asks it to: with messages), consumed. */
+    private static String marksIn(String slot) throws Exception {
+        return one("SELECT count(*) FROM pg_logical_slot_get_binary_changes('" + slot + "', NULL, NULL,"
+                + " 'proto_version', '1', 'publication_names', '" + slot + "', 'messages', 'true')"
+                + " WHERE get_byte(data, 0) = ascii('M')"
+                + " AND position(convert_to('" + io.github.dashboardmetrics.source.PositionMark.MESSAGE_PREFIX
+                + "', 'UTF8') IN data) > 0");
     }
 
     @Test
