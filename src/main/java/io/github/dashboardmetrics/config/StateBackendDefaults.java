@@ -47,8 +47,8 @@ public final class StateBackendDefaults {
     /**
      * Checkpoint interval while the initial snapshot is read (Flink's
      * {@code execution.checkpointing.interval-during-backlog}): each checkpoint then commits nearly
-     * every rollup row again, so the snapshot is committed rarely (BENCHMARKS.md, "Snapshot at its
-     * own checkpoint interval"). Also in flink-conf/config.yaml.
+     * every rollup row again, so the snapshot is committed rarely (BENCHMARKS.md, runs 9 and 10
+     * under "Profiled"). Also in flink-conf/config.yaml.
      */
     public static final long SNAPSHOT_CHECKPOINT_INTERVAL_MS = 60_000;
     /** Managed memory of a local run's TaskManager (RocksDB's cache and write buffers). */

@@ -91,7 +91,9 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
      * all of their WAL again, twice (Debezium searches its resume position, then filters up to
      * it): 16 + 9 s of a 34 s {@code restore_s} (BENCHMARKS.md). One tiny WAL record every 10 s
      * of an idle job lets the stream pass the next such record, which PostgreSQL writes every 15 s
-     * while there is WAL activity.
+     * while there is WAL activity, so that the restart point (and the oldest WAL the slot keeps)
+     * follows an idle job. The benchmark's restart, about 30 s after the snapshot, was not faster
+     * with them yet.
      */
     public static final long IDLE_MARK_INTERVAL_MS = 10_000;
 
