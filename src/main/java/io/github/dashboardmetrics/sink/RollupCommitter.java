@@ -341,11 +341,8 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
-        try {
-            commitOrStage(checkpointId);
-        } finally {
-            markIfIdle();
-        }
+        commitOrStage(checkpointId);
+        markIfIdle(); // not after a failed commit: the job fails over with that commit's error
     }
 
     /** A test's interval between marks of an idle committer ({@link #IDLE_MARK_INTERVAL_MS}). */
