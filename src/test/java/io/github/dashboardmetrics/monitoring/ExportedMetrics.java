@@ -43,7 +43,9 @@ public final class ExportedMetrics {
             ROLLUP + JobMetrics.LAST_FRESHNESS_MS,
             OPERATOR + JobMetrics.COMMITTED_SOURCE_TIME_MS,
             ROLLUP + JobMetrics.CACHE_KEYS_INVALIDATED,
-            ROLLUP + JobMetrics.CACHE_KEYS_FAILED);
+            ROLLUP + JobMetrics.CACHE_KEYS_FAILED,
+            OPERATOR + JobMetrics.TRUNCATE_WALKS_IN_PROGRESS,
+            OPERATOR + JobMetrics.TRUNCATE_KEYS_WALKED);
 
     /** Flink's own metrics that the README says to alert on and the dashboard shows. */
     public static final List<String> FLINK = List.of(
