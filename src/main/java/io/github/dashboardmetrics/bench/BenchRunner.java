@@ -72,7 +72,7 @@ public final class BenchRunner {
         /** The checkpoint interval the job gets on {@code backend} while it reads the initial snapshot. */
         public long snapshotCheckpointIntervalMs(String backend) {
             return snapshotCheckpointIntervalMs != null ? snapshotCheckpointIntervalMs
-                    : Math.max(checkpointIntervalMs(backend), StateBackendDefaults.SNAPSHOT_CHECKPOINT_INTERVAL_MS);
+                    : StateBackendDefaults.defaultSnapshotCheckpointIntervalMs(checkpointIntervalMs(backend));
         }
     }
 

@@ -54,15 +54,14 @@ public record JobConfig(
     }
 
     /**
-     * A job on the direct PostgreSQL source (Flink CDC), checkpointing the initial snapshot every
-     * {@link StateBackendDefaults#SNAPSHOT_CHECKPOINT_INTERVAL_MS} (or {@code checkpointIntervalMs}
-     * if that is longer).
+     * A job on the direct PostgreSQL source (Flink CDC), checkpointing the initial snapshot at
+     * {@link StateBackendDefaults#defaultSnapshotCheckpointIntervalMs}.
      */
     public JobConfig(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication, Startup startup,
             Path stateDir, String fromSavepoint, long checkpointIntervalMs,
             RetentionPolicy retention, long retentionCleanupIntervalMs, int parallelism, int webPort) {
         this(source, rollup, slot, publication, startup, stateDir, fromSavepoint, checkpointIntervalMs,
-                Math.max(checkpointIntervalMs, StateBackendDefaults.SNAPSHOT_CHECKPOINT_INTERVAL_MS),
+                StateBackendDefaults.defaultSnapshotCheckpointIntervalMs(checkpointIntervalMs),
                 retention, retentionCleanupIntervalMs, parallelism, webPort, null);
     }
 

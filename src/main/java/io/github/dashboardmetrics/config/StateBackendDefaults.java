@@ -51,6 +51,11 @@ public final class StateBackendDefaults {
      * under "Profiled"). Also in flink-conf/config.yaml.
      */
     public static final long SNAPSHOT_CHECKPOINT_INTERVAL_MS = 60_000;
+
+    /** The snapshot's checkpoint interval when none is given: {@link #SNAPSHOT_CHECKPOINT_INTERVAL_MS}, or the streaming one if longer. */
+    public static long defaultSnapshotCheckpointIntervalMs(long checkpointIntervalMs) {
+        return Math.max(checkpointIntervalMs, SNAPSHOT_CHECKPOINT_INTERVAL_MS);
+    }
     /** Managed memory of a local run's TaskManager (RocksDB's cache and write buffers). */
     public static final String LOCAL_MANAGED_MEMORY = "1g";
 
