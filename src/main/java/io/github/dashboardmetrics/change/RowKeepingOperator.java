@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.change;
 import io.github.dashboardmetrics.state.RowState;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -10,6 +11,7 @@ import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * An operator keyed by row that keeps source rows in keyed state (the normaliser, the file
@@ -19,6 +21,11 @@ import org.apache.flink.util.Collector;
  * the walks that apply each TRUNCATE to the rows kept ({@link TruncateWalks}) in slices between
  * records. A subclass keeps its rows: {@link #processRow} for a record, {@link #truncate} for one
  * row a TRUNCATE reaches.
+ *
+ * <p>At every checkpoint barrier that comes while a walk is in progress, the operator emits the
+ * checkpoint's id on {@link #WALKING_AT_BARRIER} before the barrier: the state of that checkpoint
+ * shows the TRUNCATE partly applied, and the committer does not commit it alone (it waits for a
+ * checkpoint whose barrier came after every walk ended).
  *
  * <p>A subclass calls {@link #applyPendingTruncate} before it reads a row to change it: a key the
  * walk has not reached yet may still hold a row the TRUNCATE removed.
@@ -31,6 +38,8 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
     private static final long serialVersionUID = 1L;
     /** Keys a TRUNCATE's walk visits per slice: a few milliseconds of work on RocksDB. */
     public static final int DEFAULT_KEYS_PER_SLICE = 1_000;
+    /** Side output: the id of each checkpoint whose barrier came while a TRUNCATE's walk was in progress here. */
+    public static final OutputTag<Long> WALKING_AT_BARRIER = new OutputTag<>("truncate-walk-at-barrier", Types.LONG);
 
     private final int keysPerSlice;
     private transient TimestampedCollector<OUT> out;
@@ -115,6 +124,15 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
     protected void applyPendingTruncate(RowKind table) throws Exception {
         walks.applyPending(table);
         out.setTimestamp(current);
+    }
+
+    /** Before the barrier: tells the committer that this checkpoint's state has a TRUNCATE partly applied. */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        if (walks.inProgress()) {
+            output.collect(WALKING_AT_BARRIER, new StreamRecord<>(checkpointId));
+        }
     }
 
     @Override

@@ -183,6 +183,11 @@ final class TruncateWalks {
         }
     }
 
+    /** Whether a TRUNCATE is still being applied here (the rows it has not reached still count). */
+    boolean inProgress() {
+        return !pending.isEmpty();
+    }
+
     /** Walks what is pending to its end: at the end of the input, nothing may be left half applied. */
     void walkToEnd() throws Exception {
         walk(Long.MAX_VALUE);

@@ -3,7 +3,6 @@ package io.github.dashboardmetrics.pipeline;
 import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
-import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.DeadLetterSink;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.RetentionCleaner;
@@ -116,10 +115,10 @@ public final class MetricsJob {
                 .sinkTo(new DeadLetterSink(config.rollup()))
                 .name("write " + DeadLetterTable.TABLE)
                 .uid("write-dead-letters");
-        DataStream<RollupRow> rollups = MetricsPipeline.fromChanges(changes,
+        MetricsPipeline.Rollups rollups = MetricsPipeline.fromChanges(changes,
                 new MetricsPipeline.Settings(config.retention()), null);
         // One committer: each completed checkpoint's rows of all three tables in one transaction.
-        RollupCommits.attach(rollups, changes, new RollupCommitter.Settings(config.rollup(),
+        RollupCommits.attach(rollups.rows(), rollups.walkingAtBarriers(), changes, new RollupCommitter.Settings(config.rollup(),
                 source.rollupBesideOrganization(), writes.maxRetries(), cacheInvalidation,
                 RollupCommitter.PAUSE_AFTER_COMMIT, source.markSourcePosition()));
         if (config.retentionCleanupIntervalMs() > 0) {

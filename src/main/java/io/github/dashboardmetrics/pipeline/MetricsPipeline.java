@@ -43,15 +43,26 @@ public final class MetricsPipeline {
 
     private static final TypeInformation<WeightedRow> WEIGHTED = TypeInformation.of(WeightedRow.class);
 
+    /**
+     * What the stages produce: the metric deltas, and the ids of the checkpoints whose barrier came
+     * while a TRUNCATE was being applied ({@link RowKeepingOperator#WALKING_AT_BARRIER}, from every
+     * operator that keeps rows): the state of such a checkpoint shows the TRUNCATE partly applied.
+     */
+    public record Deltas(DataStream<MetricDelta> deltas, DataStream<Long> walkingAtBarriers) {}
+
+    /** The rollup rows to write, and the checkpoints whose state shows a TRUNCATE partly applied ({@link Deltas}). */
+    public record Rollups(DataStream<RollupRow> rows, DataStream<Long> walkingAtBarriers) {}
+
     /** From decoded row changes (and optional rechecks, may be null) to the rollup rows to write. */
-    public static DataStream<RollupRow> fromChanges(DataStream<RowChange> changes, Settings settings,
+    public static Rollups fromChanges(DataStream<RowChange> changes, Settings settings,
             DataStream<MetricDelta> rechecks) {
-        DataStream<MetricDelta> deltas = metricDeltas(changes, settings.retention());
-        return (rechecks == null ? deltas : deltas.union(rechecks))
+        Deltas deltas = metricDeltasAndWalks(changes, settings.retention());
+        DataStream<RollupRow> rows = (rechecks == null ? deltas.deltas() : deltas.deltas().union(rechecks))
                 .keyBy(MetricDelta::rollupKey, Types.STRING)
                 .transform("roll up hour/day/month buckets (emitted at checkpoints)",
                         TypeInformation.of(RollupRow.class), new BucketRollup(settings.retention()))
                 .uid("rollup-buckets");
+        return new Rollups(rows, deltas.walkingAtBarriers());
     }
 
     /**
@@ -91,6 +102,11 @@ public final class MetricsPipeline {
 
     /** The same, with rows and sums past every tier's retention leaving the state. */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes, RetentionPolicy retention) {
+        return metricDeltasAndWalks(changes, retention).deltas();
+    }
+
+    /** The same, with the checkpoints whose barrier came during a TRUNCATE's walk ({@link Deltas}). */
+    public static Deltas metricDeltasAndWalks(DataStream<RowChange> changes, RetentionPolicy retention) {
         // To every subtask of each operator that keeps rows, which records them in its broadcast
         // state (RowState.TRUNCATIONS) and walks its rows of the table (RowKeepingOperator).
         DataStream<RowChange> truncates = changes
@@ -103,7 +119,7 @@ public final class MetricsPipeline {
                 .name("only row changes")
                 .uid("only-row-changes");
 
-        DataStream<WeightedRow> rows = rowChanges
+        SingleOutputStreamOperator<WeightedRow> rows = rowChanges
                 .filter((FilterFunction<RowChange>) c -> RowNormaliser.TABLES.contains(c.kind))
                 .name("rows kept by the normaliser")
                 .uid("normalised-tables")
@@ -134,7 +150,7 @@ public final class MetricsPipeline {
                 .name("pages by run_id")
                 .uid("pages-by-run");
         DataStream<JoinInput> fileChanges = ownRows(rowChanges, RowKind.WORKFLOW_FILE_EXECUTION, "file-execution-rows");
-        DataStream<Contribution> fileSums = fileChanges.union(pageSums)
+        SingleOutputStreamOperator<Contribution> fileSums = fileChanges.union(pageSums)
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
                 .transform("file executions with their pages", CONTRIBUTION, new FileExecutions(
@@ -142,7 +158,7 @@ public final class MetricsPipeline {
                 .uid("file-executions");
 
         DataStream<JoinInput> executionChanges = ownRows(rowChanges, RowKind.WORKFLOW_EXECUTION, "execution-rows");
-        DataStream<Contribution> executionSums = executionChanges.union(contributions(fileSums, "file-sums"))
+        SingleOutputStreamOperator<Contribution> executionSums = executionChanges.union(contributions(fileSums, "file-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
                 .transform("executions with their files", CONTRIBUTION, new Executions(
@@ -179,7 +195,10 @@ public final class MetricsPipeline {
                 .name("attribute to organisations")
                 .uid("attribute-organisations");
 
-        return direct.union(attributed);
+        DataStream<Long> walkingAtBarriers = rows.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER)
+                .union(fileSums.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER),
+                        executionSums.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER));
+        return new Deltas(direct.union(attributed), walkingAtBarriers);
     }
 
     private static final TypeInformation<JoinInput> JOIN_INPUT = TypeInformation.of(JoinInput.class);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MetricGroup;
@@ -36,13 +39,15 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.types.Either;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one committer of the rollup tables (parallelism 1): every rollup row of the three tiers,
- * from every rollup subtask (input 1), and the source position of every decode subtask (input 2,
- * {@link SourcePositionTracker}).
+ * from every rollup subtask (input 1); on input 2 the source position of every decode subtask
+ * ({@link SourcePositionTracker}, left) and the ids of the checkpoints whose barrier came while an
+ * operator that keeps rows was applying a TRUNCATE (right: {@code RowKeepingOperator#WALKING_AT_BARRIER}).
  *
  * <p>Both inputs emit at checkpoint barriers, so with aligned checkpoints what reaches this
  * operator before barrier N is exactly the rollup of the input before barrier N: a consistent
@@ -55,6 +60,13 @@ import org.slf4j.LoggerFactory;
  * restored state still holds what was staged, and {@link #open} commits it again (absolute
  * values: committing twice is harmless).
  *
+ * <p>Never a TRUNCATE half applied: a TRUNCATE is applied by walks over the rows kept, in slices
+ * between records, over several checkpoints. A checkpoint whose barrier came during a walk is
+ * staged but never committed alone: the commit waits for a later checkpoint taken after every
+ * walk ended, and commits everything up to it in one transaction (the TRUNCATE whole, with all
+ * that changed meanwhile). Which staged checkpoints came during a walk is operator state
+ * ({@code walking-checkpoints}), so the hold survives a restore.
+ *
  * <p>Never backwards: after a restore it reads the committed position from the progress table;
  * while the restored stream has not reached it (an older savepoint or checkpoint), it commits
  * nothing and keeps merging what it stages, so the tables jump from the newer committed state to
@@ -64,11 +76,16 @@ import org.slf4j.LoggerFactory;
  * more {@link CacheInvalidation#invalidateAgainMs()} later, on a thread of their own: Redis never holds a commit up.
  */
 public class RollupCommitter extends AbstractStreamOperator<Void>
-        implements TwoInputStreamOperator<RollupRow, SourceProgress, Void> {
+        implements TwoInputStreamOperator<RollupRow, Either<SourceProgress, Long>, Void> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOGGER = LoggerFactory.getLogger(RollupCommitter.class);
     /** Shown in {@code pg_stat_activity} (at most 63 characters). */
     public static final String APPLICATION_NAME = "dashboard-metrics event_metrics_* committer";
+    /** Input 2: a source position (left), or the id of a checkpoint whose barrier came during a TRUNCATE's walk (right). */
+    public static final TypeInformation<Either<SourceProgress, Long>> SIGNALS =
+            new EitherTypeInfo<>(TypeInformation.of(SourceProgress.class), Types.LONG);
+    /** Operator state: the ids of the staged checkpoints whose barrier came during a TRUNCATE's walk. */
+    static final String WALKING_CHECKPOINTS = "walking-checkpoints";
 
     /**
      * After a commit that took {@code d}, the next one waits until {@code PAUSE_AFTER_COMMIT * d}
@@ -178,14 +195,18 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     private static final Comparator<RollupRow> KEY_ORDER = Comparator.<RollupRow>comparingInt(r -> r.granularity.ordinal())
             .thenComparingLong(r -> r.orgId).thenComparing(r -> r.metricName).thenComparingLong(r -> r.bucketStart);
 
-    /** What one checkpoint's barrier closed: its rows (last per bucket) and the position then. */
-    private record Staged(Map<Key, RollupRow> rows, SourceProgress position) {}
+    /**
+     * What one checkpoint's barrier closed: its rows (last per bucket), the position then, and
+     * whether a TRUNCATE was being applied then (its state shows the TRUNCATE partly applied).
+     */
+    private record Staged(Map<Key, RollupRow> rows, SourceProgress position, boolean walking) {}
 
     private final Settings settings;
 
     private transient ListState<StagedRow> stagedRowsState;
     private transient ListState<StagedPosition> stagedPositionsState;
     private transient ListState<SourceProgress> positionState;
+    private transient ListState<Long> walkingCheckpointsState;
 
     /** Rows since the last barrier, last per bucket. */
     private transient Map<Key, RollupRow> current;
@@ -193,6 +214,12 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     private transient SourceProgress position;
     /** The position at the last barrier that staged anything (or at start). */
     private transient SourceProgress positionAtLastStage;
+    /** A TRUNCATE's walk was in progress at the coming barrier (an upstream operator said so). */
+    private transient boolean walkingNow;
+    /** Whether the last barrier that staged anything came during a walk. */
+    private transient boolean walkingAtLastStage;
+    /** Commits are being held for a TRUNCATE's walk (logged when it starts and ends). */
+    private transient boolean holdingForWalk;
     /** Checkpoint id -> what its barrier closed, not committed yet. */
     private transient TreeMap<Long, Staged> staged;
     private transient boolean restored;
@@ -231,6 +258,8 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
                 new ListStateDescriptor<>("staged-positions", TypeInformation.of(StagedPosition.class)));
         positionState = context.getOperatorStateStore().getListState(
                 new ListStateDescriptor<>("position", TypeInformation.of(SourceProgress.class)));
+        walkingCheckpointsState = context.getOperatorStateStore().getListState(
+                new ListStateDescriptor<>(WALKING_CHECKPOINTS, Types.LONG));
         current = new LinkedHashMap<>();
         staged = new TreeMap<>();
         position = new SourceProgress();
@@ -239,13 +268,17 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
             for (SourceProgress p : positionState.get()) {
                 position = p;
             }
+            Set<Long> walking = new HashSet<>();
+            walkingCheckpointsState.get().forEach(walking::add);
             for (StagedPosition p : stagedPositionsState.get()) {
-                staged.put(p.checkpointId, new Staged(new LinkedHashMap<>(), p.position));
+                staged.put(p.checkpointId, new Staged(new LinkedHashMap<>(), p.position, walking.contains(p.checkpointId)));
             }
             for (StagedRow r : stagedRowsState.get()) {
-                Staged s = staged.computeIfAbsent(r.checkpointId, id -> new Staged(new LinkedHashMap<>(), new SourceProgress()));
+                Staged s = staged.computeIfAbsent(r.checkpointId, id -> new Staged(new LinkedHashMap<>(),
+                        new SourceProgress(), walking.contains(id)));
                 merge(s.rows(), r.row);
             }
+            walkingAtLastStage = !staged.isEmpty() && staged.lastEntry().getValue().walking();
         }
         positionAtLastStage = position;
     }
@@ -301,8 +334,13 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     }
 
     @Override
-    public void processElement2(StreamRecord<SourceProgress> element) {
-        position = position.plus(element.getValue());
+    public void processElement2(StreamRecord<Either<SourceProgress, Long>> element) {
+        Either<SourceProgress, Long> signal = element.getValue();
+        if (signal.isLeft()) {
+            position = position.plus(signal.left());
+        } else {
+            walkingNow = true;
+        }
     }
 
     /** Adds {@code row}, replacing an earlier row of its bucket; the newer source commit time of the two stays. */
@@ -320,21 +358,30 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         long checkpointId = context.getCheckpointId();
-        if (!current.isEmpty() || !position.equals(positionAtLastStage)) {
-            staged.put(checkpointId, new Staged(current, position));
+        // Also staged when only the walk state changed: the first barrier after a walk ended lets
+        // the held checkpoints be committed, even if nothing else changed.
+        if (!current.isEmpty() || !position.equals(positionAtLastStage) || walkingNow != walkingAtLastStage) {
+            staged.put(checkpointId, new Staged(current, position, walkingNow));
             current = new LinkedHashMap<>();
             positionAtLastStage = position;
+            walkingAtLastStage = walkingNow;
         }
+        walkingNow = false;
         List<StagedRow> rows = new ArrayList<>();
         List<StagedPosition> positions = new ArrayList<>();
+        List<Long> walking = new ArrayList<>();
         for (Map.Entry<Long, Staged> s : staged.entrySet()) {
             positions.add(new StagedPosition(s.getKey(), s.getValue().position()));
+            if (s.getValue().walking()) {
+                walking.add(s.getKey());
+            }
             for (RollupRow row : s.getValue().rows().values()) {
                 rows.add(new StagedRow(s.getKey(), row));
             }
         }
         stagedRowsState.update(rows);
         stagedPositionsState.update(positions);
+        walkingCheckpointsState.update(walking);
         positionState.update(List.of(position));
     }
 
@@ -379,7 +426,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
             return;
         }
         long lastId = due.lastKey();
-        SourceProgress at = due.get(lastId).position();
+        Staged last = due.get(lastId);
         Map<Key, RollupRow> merged = null;
         for (Staged s : due.values()) {
             if (merged == null) {
@@ -391,7 +438,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
             }
         }
         due.clear();
-        staged.put(lastId, new Staged(merged, at));
+        staged.put(lastId, new Staged(merged, last.position(), last.walking()));
     }
 
     /** Checkpoints whose staged rows are not committed yet (one entry after a collapse). */
@@ -405,9 +452,13 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         super.finish();
     }
 
-    /** Commits, in one transaction, everything staged up to {@code checkpointId}; or holds it back. */
+    /**
+     * Commits, in one transaction, everything staged up to {@code checkpointId}, or up to the
+     * newest staged checkpoint before it that did not come during a TRUNCATE's walk; or holds it back.
+     */
     private void commitUpTo(long checkpointId, String why) throws IOException, InterruptedException {
-        SortedMap<Long, Staged> due = staged.headMap(checkpointId, true);
+        long upTo = lastWholeUpTo(checkpointId);
+        SortedMap<Long, Staged> due = staged.headMap(upTo, true);
         if (due.isEmpty()) {
             return;
         }
@@ -426,7 +477,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
                 holdingBack = true;
             }
             due.clear();
-            staged.put(lastId, new Staged(merged, at));
+            staged.put(lastId, new Staged(merged, at, false));
             return;
         }
         if (holdingBack) {
@@ -474,6 +525,36 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         }
         List<RollupRow> hourly = byTable.getOrDefault(Granularity.HOURLY, List.of());
         invalidateCache(hourly.stream().filter(statements::changed).toList());
+    }
+
+    /**
+     * The newest staged checkpoint up to {@code checkpointId} whose state has no TRUNCATE partly
+     * applied (its barrier came when no walk was in progress), or -1 when there is none. At the end
+     * of a bounded input every walk has been walked to its end: then {@code checkpointId} itself.
+     */
+    private long lastWholeUpTo(long checkpointId) {
+        if (finishing) {
+            return checkpointId;
+        }
+        long upTo = -1;
+        Long held = null; // the newest checkpoint held for a walk
+        for (Map.Entry<Long, Staged> s : staged.headMap(checkpointId, true).descendingMap().entrySet()) {
+            if (!s.getValue().walking()) {
+                upTo = s.getKey();
+                break;
+            }
+            if (held == null) {
+                held = s.getKey();
+            }
+        }
+        if (held != null && !holdingForWalk) {
+            LOGGER.info("Rollup committer holding its commits from checkpoint {} on: it came while a TRUNCATE was being"
+                    + " applied, and the tables show a TRUNCATE whole, once its walk has ended", held);
+        } else if (held == null && holdingForWalk) {
+            LOGGER.info("Rollup committer: the TRUNCATE's walk has ended; committing up to checkpoint {}", upTo);
+        }
+        holdingForWalk = held != null;
+        return upTo;
     }
 
     /**

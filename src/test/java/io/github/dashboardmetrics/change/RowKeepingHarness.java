@@ -82,8 +82,15 @@ public final class RowKeepingHarness<IN, OUT> implements AutoCloseable {
         return out;
     }
 
+    /** The checkpoints whose barrier came while a walk was in progress (the operator's side output). */
+    public List<Long> walkingAtBarriers() {
+        var out = harness.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER);
+        return out == null ? List.of() : out.stream().map(r -> r.getValue()).toList();
+    }
+
     public OperatorSubtaskState snapshot() throws Exception {
         long id = nextSnapshot++;
+        harness.prepareSnapshotPreBarrier(id); // as the task does, before the barrier goes out
         return harness.snapshot(id, id);
     }
 

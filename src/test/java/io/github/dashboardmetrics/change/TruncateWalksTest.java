@@ -152,6 +152,22 @@ class TruncateWalksTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void everyBarrierDuringAWalkIsReportedToTheCommitterAndNoneBeforeOrAfter(Backend backend) throws Exception {
+        try (var h = normaliser(backend, null)) {
+            fill(h, 1_000);
+            h.snapshot(); // 1: no walk
+            h.truncate(RowKind.USAGE, 2_000);
+            h.snapshot(); // 2: the walk has not visited a key yet
+            h.slice();
+            h.snapshot(); // 3
+            h.walk();
+            h.snapshot(); // 4: the walk has ended
+            assertThat(h.walkingAtBarriers()).containsExactly(2L, 3L);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void aSecondTruncateOfTheTableRestartsTheWalkWithItsPosition(Backend backend) throws Exception {
         try (var h = normaliser(backend, null)) {
             fill(h, 1_000);

@@ -124,7 +124,8 @@ public final class StateLayoutV2Fixture {
 
     /** The pipeline under the savepoint's uids, from any change source. */
     static DataStream<RollupRow> pipeline(DataStream<RowChange> changes) {
-        return MetricsPipeline.fromChanges(changes, new MetricsPipeline.Settings(new RetentionPolicy(0, 0, 0)), null);
+        return MetricsPipeline.fromChanges(changes, new MetricsPipeline.Settings(new RetentionPolicy(0, 0, 0)), null)
+                .rows();
     }
 
     private static final AtomicInteger ROWS = new AtomicInteger();

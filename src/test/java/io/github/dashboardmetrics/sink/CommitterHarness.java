@@ -16,6 +16,7 @@ import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.apache.flink.types.Either;
 
 /**
  * A {@link RollupCommitter} driven by Flink's operator test harness, as its task drives it:
@@ -60,7 +61,12 @@ final class CommitterHarness implements AutoCloseable {
 
     /** A tracker's emission: {@code changes} more events read, up to {@code lsn}. */
     void progress(long lsn, long sourceTsMs, long changes) throws Exception {
-        committer.processElement2(new StreamRecord<>(new SourceProgress(lsn, sourceTsMs, changes)));
+        committer.processElement2(new StreamRecord<>(Either.Left(new SourceProgress(lsn, sourceTsMs, changes))));
+    }
+
+    /** An upstream operator's word that checkpoint {@code id}'s barrier came while it was applying a TRUNCATE. */
+    void walkingAt(long id) throws Exception {
+        committer.processElement2(new StreamRecord<>(Either.Right(id)));
     }
 
     /** Checkpoint {@code id}'s barrier: its snapshot. */

@@ -277,6 +277,72 @@ class RollupCommitterTest {
     }
 
     @Test
+    void checkpointsTakenWhileATruncateIsAppliedAreHeldUntilOneAfterItsWalkAndSurviveARestore() throws Exception {
+        OperatorSubtaskState midWalk;
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 9, 9), hourly(2, "llm_calls", 4, 4));
+            committer.progress(1_000, SOURCE_TS, 13);
+            committer.barrier(1);
+            committer.completed(1);
+            assertThat(progress()).isEqualTo("0/3E8 13 1");
+
+            // A TRUNCATE of organisation 1's usage: its walk has retracted 5 of 9 calls by barrier 2,
+            // while organisation 2 changed too.
+            committer.rows(hourly(1, "llm_calls", 4, 4), hourly(2, "llm_calls", 6, 6));
+            committer.progress(2_000, SOURCE_TS + 1_000, 3);
+            committer.walkingAt(2);
+            committer.walkingAt(2); // another subtask's walk
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).as("the TRUNCATE part-way is not committed").isEqualTo("9x9");
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).as("nor what changed with it").isEqualTo("4x4");
+            assertThat(progress()).isEqualTo("0/3E8 13 1");
+
+            committer.rows(hourly(1, "llm_calls", 2, 2));
+            committer.walkingAt(3);
+            midWalk = committer.barrier(3);
+            committer.completed(3);
+            assertThat(progress()).as("still walking at barrier 3").isEqualTo("0/3E8 13 1");
+        }
+        try (CommitterHarness restored = new CommitterHarness(settings(), midWalk)) {
+            assertThat(progress()).as("the restore commits nothing held for the walk").isEqualTo("0/3E8 13 1");
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("9x9");
+
+            // The restored walk starts again and retracts the rest; barrier 4 still comes during it.
+            restored.rows(hourly(1, "llm_calls", 1, 1));
+            restored.walkingAt(4);
+            restored.barrier(4);
+            restored.completed(4);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("9x9");
+
+            // The walk ends with its last retraction before barrier 5.
+            restored.rows(hourly(1, "llm_calls", 0, 0));
+            restored.barrier(5);
+            restored.completed(5);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).as("the TRUNCATE whole, in one commit").isNull();
+            assertThat(valueOf(HOURLY, 2, "llm_calls")).isEqualTo("6x6");
+            assertThat(progress()).isEqualTo("0/7D0 16 5");
+        }
+    }
+
+    @Test
+    void aWalkThatEndsWithNothingElseChangedReleasesTheHeldCheckpoints() throws Exception {
+        try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
+            committer.rows(hourly(1, "llm_calls", 3, 3));
+            committer.progress(1_000, SOURCE_TS, 4);
+            committer.walkingAt(1);
+            committer.barrier(1);
+            committer.completed(1);
+            assertThat(count("event_metrics_hourly")).as("held for the walk").isZero();
+
+            committer.barrier(2); // no row, no position: only the walk ended
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("3x3");
+            assertThat(progress()).isEqualTo("0/3E8 4 2");
+        }
+    }
+
+    @Test
     void anOlderRestoredStateHoldsBackUntilTheStreamPassesTheCommittedPosition() throws Exception {
         OperatorSubtaskState older;
         try (CommitterHarness committer = new CommitterHarness(settings(), null)) {
