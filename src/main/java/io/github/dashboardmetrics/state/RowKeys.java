@@ -30,16 +30,11 @@ public final class RowKeys {
         if (space < 0 || space >= SPACES) {
             throw new IllegalArgumentException("key space out of range: " + space);
         }
-        if (isCanonicalUuid(id)) {
-            long hi = Long.parseUnsignedLong(id.substring(0, 8) + id.substring(9, 13) + id.substring(14, 18), 16);
-            long lo = Long.parseUnsignedLong(id.substring(19, 23) + id.substring(24, 36), 16);
-            char[] c = new char[1 + UUID_CHARS];
-            c[0] = (char) (space + UUID_FORM);
-            // 128 bits, high bits first: the top 2 in the first character, then 7 at a time
-            for (int i = 0; i < UUID_CHARS; i++) {
-                c[1 + i] = (char) (bits(hi, lo, 126 - 7 * i) & 0x7f);
+        if (id != null && id.length() == 36) {
+            String packed = packedUuid(space, id);
+            if (packed != null) {
+                return packed;
             }
-            return new String(c);
         }
         if (isPlainNumber(id)) {
             return (char) (space + NUMBER_FORM) + id;
@@ -79,18 +74,44 @@ public final class RowKeys {
         return shift == 0 ? lo : (lo >>> shift) | (hi << (64 - shift));
     }
 
-    static boolean isCanonicalUuid(String s) {
-        if (s == null || s.length() != 36) {
-            return false;
-        }
+    /**
+     * The key of a UUID in PostgreSQL's text form (36 characters, lowercase hex, hyphens at 8, 13,
+     * 18 and 23), read in one pass without allocating (the key of every record is made several
+     * times on its way: this was 10 % of the job's samples in the snapshot); null for any other text.
+     */
+    private static String packedUuid(int space, String id) {
+        long hi = 0;
+        long lo = 0;
+        int digits = 0;
         for (int i = 0; i < 36; i++) {
-            char c = s.charAt(i);
-            boolean hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-            if (hyphen ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-                return false;
+            char c = id.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return null;
+                }
+                continue;
+            }
+            int v;
+            if (c >= '0' && c <= '9') {
+                v = c - '0';
+            } else if (c >= 'a' && c <= 'f') {
+                v = c - 'a' + 10;
+            } else {
+                return null;
+            }
+            if (digits++ < 16) {
+                hi = (hi << 4) | v;
+            } else {
+                lo = (lo << 4) | v;
             }
         }
-        return true;
+        char[] c = new char[1 + UUID_CHARS];
+        c[0] = (char) (space + UUID_FORM);
+        // 128 bits, high bits first: the top 2 in the first character, then 7 at a time
+        for (int i = 0; i < UUID_CHARS; i++) {
+            c[1 + i] = (char) (bits(hi, lo, 126 - 7 * i) & 0x7f);
+        }
+        return new String(c);
     }
 
     private static boolean isPlainNumber(String s) {

@@ -180,10 +180,11 @@ class WireSerializersTest {
         return new Contribution(text(), RANDOM.nextInt(), RANDOM.nextLong(), RANDOM.nextLong(), RANDOM.nextLong(), RANDOM.nextLong());
     }
 
-    /** Null, empty, ASCII or beyond (accents, CJK, a surrogate pair). */
+    /** Null, empty, ASCII (up to headers of several bytes) or beyond (accents, CJK, a surrogate pair, just past ASCII). */
     private static String text() {
         List<String> choices = new ArrayList<>(Arrays.asList(null, "", "org_" + RANDOM.nextInt(1000), "été",
-                "\u6587\u66f8 \ud83d\udcc4", "a".repeat(RANDOM.nextInt(300))));
+                "\u6587\u66f8 \ud83d\udcc4", "a".repeat(RANDOM.nextInt(300)), "\u007f\u0000", "\u0080",
+                "x".repeat(RANDOM.nextInt(20_000)) + "\u00ff"));
         return choices.get(RANDOM.nextInt(choices.size()));
     }
 
