@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.github.dashboardmetrics.cli.DatabaseOptions;
 import io.github.dashboardmetrics.cli.Main;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * {@code run} as a user runs it: a child JVM ({@code java -cp <test class path> Main run ...}),
@@ -144,8 +146,15 @@ final class JobProcess implements AutoCloseable {
             throw new AssertionError("stop-with-savepoint refused: " + trigger);
         }
         JsonNode done = Await.until("the savepoint of job " + id, timeout,
-                () -> rest("/jobs/" + id + "/savepoints/" + requestId),
-                status -> "COMPLETED".equals(status.path("status").path("id").asText()));
+                () -> savepointStatus(id, requestId),
+                status -> status.isMissingNode() || "COMPLETED".equals(status.path("status").path("id").asText()));
+        if (done.isMissingNode()) {
+            // The job finished and the process exited between two polls: its savepoint is on disk.
+            if (process.exitValue() != 0) {
+                throw new AssertionError("stop-with-savepoint: the job exited with " + process.exitValue() + ":\n" + log());
+            }
+            return onlySavepointIn(directory);
+        }
         JsonNode operation = done.path("operation");
         if (operation.has("failure-cause")) {
             throw new AssertionError("stop-with-savepoint failed: " + operation.path("failure-cause"));
@@ -154,6 +163,29 @@ final class JobProcess implements AutoCloseable {
             throw new AssertionError("the job was stopped with a savepoint but the process did not exit:\n" + log());
         }
         return operation.path("location").asText();
+    }
+
+    /** The savepoint operation's status; a missing node once the process has exited (its REST API with it). */
+    private JsonNode savepointStatus(String id, String requestId) throws Exception {
+        try {
+            return rest("/jobs/" + id + "/savepoints/" + requestId);
+        } catch (IOException e) {
+            if (process.waitFor(10, TimeUnit.SECONDS)) {
+                return MissingNode.getInstance();
+            }
+            throw e;
+        }
+    }
+
+    /** The one savepoint (a directory with {@code _metadata}) in {@code directory}. */
+    private static String onlySavepointIn(Path directory) throws IOException {
+        try (Stream<Path> entries = Files.list(directory)) {
+            List<Path> savepoints = entries.filter(d -> Files.exists(d.resolve("_metadata"))).toList();
+            if (savepoints.size() != 1) {
+                throw new AssertionError("expected one savepoint in " + directory + ", found " + savepoints);
+            }
+            return savepoints.get(0).toUri().toString();
+        }
     }
 
     /** Flink's exception history of the job: the root causes of its failures (restarts), newest first. */
