@@ -1,0 +1,102 @@
+package io.github.dashboardmetrics.bootstrap;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.ReplicationSlotInfo;
+
+/**
+ * A logical replication slot (pgoutput) created together with an exported snapshot: the first
+ * piece of a bootstrap that reads the tables in bulk and then streams from the slot. The rows the
+ * snapshot shows and the changes the slot delivers meet exactly at the slot's consistent point:
+ * every transaction committed before it is in the snapshot and not in the slot, every one after
+ * it in the slot and not in the snapshot (a transaction still open when the slot is created makes
+ * the creation wait for it, and lands before the consistent point).
+ *
+ * <p>PostgreSQL keeps the snapshot importable only while the replication connection that created
+ * the slot stays open and runs no other command: this object holds that connection, and
+ * {@link #openReader} may be called from any number of readers, in parallel, until {@link #close}.
+ * Closing releases the snapshot; the slot stays.
+ */
+public final class ExportedSnapshotSlot implements AutoCloseable {
+    private static final Pattern SNAPSHOT_NAME = Pattern.compile("[0-9A-Fa-f-]+");
+
+    private final Connection replication;
+    private final String slot;
+    private final long consistentPoint;
+    private final String snapshotName;
+
+    private ExportedSnapshotSlot(Connection replication, String slot, long consistentPoint, String snapshotName) {
+        this.replication = replication;
+        this.slot = slot;
+        this.consistentPoint = consistentPoint;
+        this.snapshotName = snapshotName;
+    }
+
+    /** Creates slot {@code slot} (pgoutput) in {@code target}'s database, with its snapshot exported. */
+    public static ExportedSnapshotSlot create(DatabaseTarget target, String slot) throws SQLException {
+        DatabaseTarget.requireIdentifier(slot, "slot");
+        Properties props = new Properties();
+        props.setProperty("user", target.user());
+        props.setProperty("password", target.password());
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("connectTimeout", Integer.toString(target.timeouts().connectSeconds()));
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        Connection c = DriverManager.getConnection(target.jdbcUrl(), props);
+        try {
+            ReplicationSlotInfo info = c.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot()
+                    .logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
+            String name = info.getSnapshotName();
+            if (name == null || !SNAPSHOT_NAME.matcher(name).matches()) {
+                throw new SQLException("creating replication slot " + slot + " exported no usable snapshot: " + name);
+            }
+            return new ExportedSnapshotSlot(c, slot, info.getConsistentPoint().asLong(), name);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    public String slot() {
+        return slot;
+    }
+
+    /** The WAL position where the snapshot ends and the slot's changes begin. */
+    public long consistentPoint() {
+        return consistentPoint;
+    }
+
+    /**
+     * A connection of {@code target} inside a read-only REPEATABLE READ transaction that sees the
+     * database exactly as of the consistent point. The caller closes it.
+     */
+    public Connection openReader(DatabaseTarget target) throws SQLException {
+        Connection c = target.connect();
+        try {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT '" + snapshotName + "'");
+            }
+            return c;
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** Releases the exported snapshot (readers already open keep theirs); the slot stays. */
+    @Override
+    public void close() throws SQLException {
+        replication.close();
+    }
+}
