@@ -216,8 +216,6 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     private transient SourceProgress positionAtLastStage;
     /** A TRUNCATE's walk was in progress at the coming barrier (an upstream operator said so). */
     private transient boolean walkingNow;
-    /** Whether the last barrier that staged anything came during a walk. */
-    private transient boolean walkingAtLastStage;
     /** Commits are being held for a TRUNCATE's walk (logged when it starts and ends). */
     private transient boolean holdingForWalk;
     /** Checkpoint id -> what its barrier closed, not committed yet. */
@@ -278,7 +276,6 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
                         new SourceProgress(), walking.contains(id)));
                 merge(s.rows(), r.row);
             }
-            walkingAtLastStage = !staged.isEmpty() && staged.lastEntry().getValue().walking();
         }
         positionAtLastStage = position;
     }
@@ -360,11 +357,10 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         long checkpointId = context.getCheckpointId();
         // Also staged when only the walk state changed: the first barrier after a walk ended lets
         // the held checkpoints be committed, even if nothing else changed.
-        if (!current.isEmpty() || !position.equals(positionAtLastStage) || walkingNow != walkingAtLastStage) {
+        if (!current.isEmpty() || !position.equals(positionAtLastStage) || walkingNow != lastStagedWalking()) {
             staged.put(checkpointId, new Staged(current, position, walkingNow));
             current = new LinkedHashMap<>();
             positionAtLastStage = position;
-            walkingAtLastStage = walkingNow;
         }
         walkingNow = false;
         List<StagedRow> rows = new ArrayList<>();
@@ -383,6 +379,14 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         stagedPositionsState.update(positions);
         walkingCheckpointsState.update(walking);
         positionState.update(List.of(position));
+    }
+
+    /**
+     * Whether the newest staged checkpoint came during a walk. What is committed never did, so with
+     * nothing staged the last one staged did not either.
+     */
+    private boolean lastStagedWalking() {
+        return !staged.isEmpty() && staged.lastEntry().getValue().walking();
     }
 
     @Override
