@@ -55,6 +55,11 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
         static Item mark() {
             return new Item(null, null, 0);
         }
+
+        /** Whether this is a position mark alone ({@link #mark()}). */
+        boolean isMark() {
+            return row == null && progress == null;
+        }
     }
 
     private final Map<Granularity, String> deletes = new EnumMap<>(Granularity.class);
@@ -129,7 +134,7 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
         boolean markAlone = false;
         for (Item item : items) {
             RollupRow row = item.row();
-            if (row == null && item.progress() == null) {
+            if (item.isMark()) {
                 markAlone = true;
             } else if (row == null) {
                 progressItems.add(item);

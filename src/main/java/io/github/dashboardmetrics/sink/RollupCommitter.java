@@ -569,7 +569,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
      */
     private static io.github.dashboardmetrics.source.DeadLetter refused(CommitStatement.Item item, String error,
             long detectedAtMs) {
-        if (item.row() == null && item.progress() == null) {
+        if (item.isMark()) {
             throw new IllegalStateException("the database refused the position mark " + PositionMark.SQL + ": " + error);
         }
         if (item.row() == null) {
