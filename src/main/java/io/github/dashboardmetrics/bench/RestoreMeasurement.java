@@ -28,11 +28,21 @@ import java.util.function.Consumer;
  * command started again. A probe row is committed right after the restart; {@code restore_s} is
  * the time from the restart (process start) until that probe is visible in the rollup tables: JVM
  * and Flink start, state restore, reading the change, one flush.
+ *
+ * <p>That first kill is the worst time for one: the WAL of the snapshot's commits, hundreds of MB,
+ * has only just been decoded, and the slot's restart point is still inside it, so the restarted
+ * stream decodes it again. A second kill measures the ordinary case: the restarted job streams
+ * {@value #STEADY_CHANGES_PER_S} changes/s for {@value #STEADY_SECONDS} s, is killed at a
+ * checkpoint while that load goes on, and started again; {@code restore_steady_s} is the same
+ * measure for that restart (the load keeps running across it, as it would in production).
  */
 final class RestoreMeasurement {
     static final String SLOT = "dashboard_metrics_bench_restore";
     static final long SNAPSHOT_TIMEOUT_MS = 90 * 60_000;
     static final long RESTORE_TIMEOUT_MS = 20 * 60_000;
+    /** The load streamed before and across the second kill. */
+    static final int STEADY_CHANGES_PER_S = 1_000;
+    static final int STEADY_SECONDS = 60;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -40,11 +50,12 @@ final class RestoreMeasurement {
      * @param sourceRows      live source rows in the state
      * @param snapshotSeconds the child's snapshot, start to exact (includes its JVM start)
      * @param stateBytes      full size of the checkpoint it was killed after
-     * @param restoreSeconds  restart to the probe visible
-     * @param exactAfter      verify after the restore
+     * @param restoreSeconds  restart to the probe visible, the kill right after the snapshot
+     * @param steadyRestoreSeconds the same, the kill while streaming
+     * @param exactAfter      verify after both restores
      */
     record Result(String backend, long sourceRows, double snapshotSeconds, long stateBytes, double restoreSeconds,
-            boolean exactAfter, String log) {
+            double steadyRestoreSeconds, boolean exactAfter, String log) {
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("backend", backend);
@@ -52,6 +63,8 @@ final class RestoreMeasurement {
             m.put("snapshot_s", Math.round(snapshotSeconds * 1000) / 1000.0);
             m.put("state_bytes", stateBytes);
             m.put("restore_s", Math.round(restoreSeconds * 1000) / 1000.0);
+            m.put("restore_steady_s", Math.round(steadyRestoreSeconds * 1000) / 1000.0);
+            m.put("steady_changes_per_s", STEADY_CHANGES_PER_S);
             m.put("exact_after", exactAfter);
             m.put("log", log);
             return m;
@@ -79,9 +92,7 @@ final class RestoreMeasurement {
         try {
             long nextSay = started + 10_000_000_000L;
             while (!judge.totalsMatch()) {
-                if (!run.isAlive()) {
-                    throw new IllegalStateException("run exited with " + run.exitValue() + " during the snapshot; see " + log);
-                }
+                requireAlive(run, "during the snapshot", log);
                 if (System.nanoTime() > started + SNAPSHOT_TIMEOUT_MS * 1_000_000) {
                     throw new IllegalStateException("the snapshot of run was not exact after " + SNAPSHOT_TIMEOUT_MS / 60_000 + " min");
                 }
@@ -101,36 +112,47 @@ final class RestoreMeasurement {
                 throw new IllegalStateException("run completed no checkpoint within 10 min after the snapshot");
             }
             say(progress, "      checkpoint %d: %.1f MB of state; SIGKILL", checkpoint.id(), checkpoint.stateSize() / 1048576.0);
-            run.destroyForcibly(); // SIGKILL
-            run.waitFor();
-            Slots.awaitInactive(target, SLOT, 60_000);
+            kill(run, target);
 
-            try (ChangeWorkload workload = new ChangeWorkload(target, organizations, seed + 7);
-                    FreshnessProbe probe = new FreshnessProbe(target, organizations)) {
+            try (FreshnessProbe probe = new FreshnessProbe(target, organizations);
+                    ChangeWorkload prober = new ChangeWorkload(target, organizations, seed + 7)) {
                 long restarted = System.nanoTime();
                 run = start(command, db, log, true);
-                workload.transaction(0, true, probe::committing); // a change committed after the restart
-                long nextReport = restarted + 10_000_000_000L;
-                while (!probe.awaitVisible(1, 1_000)) {
-                    if (!run.isAlive()) {
-                        throw new IllegalStateException("run exited with " + run.exitValue() + " after the restart; see " + log);
-                    }
-                    if (System.nanoTime() > restarted + RESTORE_TIMEOUT_MS * 1_000_000) {
-                        throw new IllegalStateException("run read no change within " + RESTORE_TIMEOUT_MS / 60_000 + " min of the restart");
-                    }
-                    if (System.nanoTime() > nextReport) {
-                        say(progress, "      %.0f s after the restart...", (System.nanoTime() - restarted) / 1e9);
-                        nextReport += 10_000_000_000L;
-                    }
-                }
-                double restoreSeconds = (probe.visibleAt(0) - restarted) / 1e9;
+                double restoreSeconds = probeAfterRestart(run, prober, probe, 0, restarted, log, progress);
                 say(progress, "      the change committed after the restart was in the rollups %.1f s after it", restoreSeconds);
+
+                say(progress, "      streaming %,d changes/s for %d s, then SIGKILL at a checkpoint while it goes on",
+                        STEADY_CHANGES_PER_S, STEADY_SECONDS);
+                double steadySeconds;
+                try (SteadyLoad load = new SteadyLoad(new ChangeWorkload(target, organizations, seed + 11), STEADY_CHANGES_PER_S)) {
+                    long streamUntil = System.nanoTime() + STEADY_SECONDS * 1_000_000_000L;
+                    while (System.nanoTime() < streamUntil) {
+                        load.requireRunning();
+                        requireAlive(run, "while streaming", log);
+                        Thread.sleep(500);
+                    }
+                    Checkpoints.Completed streaming = Checkpoints.awaitTriggeredAfter(webPort, jobId(webPort),
+                            System.currentTimeMillis(), 10 * 60_000);
+                    if (streaming == null) {
+                        throw new IllegalStateException("run completed no checkpoint within 10 min while streaming");
+                    }
+                    say(progress, "      checkpoint %d: %.1f MB of state, %,d changes streamed; SIGKILL", streaming.id(),
+                            streaming.stateSize() / 1048576.0, load.changes());
+                    kill(run, target);
+                    long restartedSteady = System.nanoTime();
+                    run = start(command, db, log, true);
+                    steadySeconds = probeAfterRestart(run, prober, probe, 1, restartedSteady, log, progress);
+                    say(progress, "      the change committed after the second restart was in the rollups %.1f s after it",
+                            steadySeconds);
+                    load.requireRunning();
+                }
                 boolean exact = false;
                 for (int attempt = 0; attempt < 10 && !exact; attempt++) {
                     Thread.sleep(2_000);
                     exact = SnapshotJudge.verify(target).isEqual();
                 }
-                return new Result(backend, liveRows, snapshotSeconds, checkpoint.stateSize(), restoreSeconds, exact, log.toString());
+                return new Result(backend, liveRows, snapshotSeconds, checkpoint.stateSize(), restoreSeconds, steadySeconds,
+                        exact, log.toString());
             }
         } finally {
             if (run.isAlive()) {
@@ -138,6 +160,41 @@ final class RestoreMeasurement {
                 run.waitFor();
             }
             Slots.dropWhenInactive(target, SLOT, 60_000);
+        }
+    }
+
+    /** SIGKILL, and wait until PostgreSQL has let go of the slot. */
+    private static void kill(Process run, DatabaseTarget target) throws Exception {
+        run.destroyForcibly();
+        run.waitFor();
+        Slots.awaitInactive(target, SLOT, 60_000);
+    }
+
+    /**
+     * Commits probe {@code index} right after a restart and waits until it is in the rollups.
+     *
+     * @return seconds from {@code restarted} (System.nanoTime) until the probe was seen
+     */
+    private static double probeAfterRestart(Process run, ChangeWorkload prober, FreshnessProbe probe, int index,
+            long restarted, Path log, Consumer<String> progress) throws Exception {
+        prober.transaction(0, true, probe::committing);
+        long nextReport = restarted + 10_000_000_000L;
+        while (!probe.awaitVisible(index + 1, 1_000)) {
+            requireAlive(run, "after the restart", log);
+            if (System.nanoTime() > restarted + RESTORE_TIMEOUT_MS * 1_000_000) {
+                throw new IllegalStateException("run read no change within " + RESTORE_TIMEOUT_MS / 60_000 + " min of the restart");
+            }
+            if (System.nanoTime() > nextReport) {
+                say(progress, "      %.0f s after the restart...", (System.nanoTime() - restarted) / 1e9);
+                nextReport += 10_000_000_000L;
+            }
+        }
+        return (probe.visibleAt(index) - restarted) / 1e9;
+    }
+
+    private static void requireAlive(Process run, String when, Path log) {
+        if (!run.isAlive()) {
+            throw new IllegalStateException("run exited with " + run.exitValue() + " " + when + "; see " + log);
         }
     }
 

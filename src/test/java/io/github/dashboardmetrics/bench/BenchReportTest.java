@@ -25,7 +25,7 @@ class BenchReportTest {
                 List.of(new StepResult(1000, 1000, 10_000, 100, 900, 1500, 2500, 1.0, 100, 200, 0.5, true, "sustained")), true,
                 10_000, 5_000, 1500, 900, CHECKPOINTS, 100_000, 25.0, false);
         BenchReport.Ceiling ceiling = new BenchReport.Ceiling(100_000, 2.0, new SourceCeiling.Drain(100_000, 5.0, 0.8));
-        RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, true, "/tmp/run.log");
+        RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, 31.0, true, "/tmp/run.log");
         return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, null, List.of("rocksdb", "hashmap")),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 1.5, 100_000, ceiling,
                 List.of(rocksdb, hashmap), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
@@ -48,6 +48,7 @@ class BenchReportTest {
         assertThat(json.get("freshness_p99_ms_at_1000_rocksdb").asDouble()).isEqualTo(800);
         assertThat(json.get("freshness_p99_ms_at_1000_hashmap").asDouble()).isEqualTo(2500);
         assertThat(json.get("restore_s").asDouble()).isEqualTo(12.0);
+        assertThat(json.get("restore_steady_s").asDouble()).isEqualTo(31.0);
         assertThat(json.at("/backends/hashmap/checkpoints/duration_p50_ms").asDouble()).isEqualTo(300);
         assertThat(json.at("/backends/hashmap/checkpoint_interval_ms").asLong()).isEqualTo(5_000);
         assertThat(json.at("/source_ceiling/first_change_after_s").asDouble()).isEqualTo(0.8);
@@ -58,6 +59,7 @@ class BenchReportTest {
         assertThat(json.at("/targets_met/state_le_100_bytes_per_row_rocksdb").asBoolean()).isTrue();
         assertThat(json.at("/targets_met/state_le_100_bytes_per_row_hashmap").asBoolean()).isFalse();
         assertThat(json.at("/targets_met/restore_le_30_s").asBoolean()).isTrue();
+        assertThat(json.at("/targets_met/restore_steady_le_30_s").asBoolean()).isFalse();
     }
 
     @Test
