@@ -9,8 +9,10 @@ import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.util.Collector;
 
 /**
@@ -22,6 +24,13 @@ import org.apache.flink.util.Collector;
  */
 public class Executions extends RowWithChildren<Map<Long, long[]>> {
     private static final long serialVersionUID = 2L;
+    /** The name of the state of this join's own rows. */
+    private static final String STATE = "execution";
+
+    /** The keyed states of this operator (the savepoint contract). */
+    public static List<ValueStateDescriptor<byte[]>> keyedStates(RetentionPolicy retention, Duration deletedRowHorizon) {
+        return RowWithChildren.keyedStates(STATE, retention, deletedRowHorizon);
+    }
 
     public Executions() {
         this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);
@@ -29,7 +38,7 @@ public class Executions extends RowWithChildren<Map<Long, long[]>> {
 
     /** @param keysPerSlice keys a TRUNCATE's walk visits between records */
     public Executions(Duration deletedRowHorizon, RetentionPolicy retention, int keysPerSlice) {
-        super(RowKind.WORKFLOW_EXECUTION, "execution", deletedRowHorizon, retention, keysPerSlice);
+        super(RowKind.WORKFLOW_EXECUTION, STATE, deletedRowHorizon, retention, keysPerSlice);
     }
 
     public static String key(String executionId) {

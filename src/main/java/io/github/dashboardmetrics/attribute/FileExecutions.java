@@ -10,6 +10,8 @@ import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
+import java.util.List;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.util.Collector;
 
 /**
@@ -20,6 +22,13 @@ import org.apache.flink.util.Collector;
  */
 public class FileExecutions extends RowWithChildren<Long> {
     private static final long serialVersionUID = 2L;
+    /** The name of the state of this join's own rows. */
+    private static final String STATE = "file-execution";
+
+    /** The keyed states of this operator (the savepoint contract). */
+    public static List<ValueStateDescriptor<byte[]>> keyedStates(RetentionPolicy retention, Duration deletedRowHorizon) {
+        return RowWithChildren.keyedStates(STATE, retention, deletedRowHorizon);
+    }
 
     public FileExecutions() {
         this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);
@@ -27,7 +36,7 @@ public class FileExecutions extends RowWithChildren<Long> {
 
     /** @param keysPerSlice keys a TRUNCATE's walk visits between records */
     public FileExecutions(Duration deletedRowHorizon, RetentionPolicy retention, int keysPerSlice) {
-        super(RowKind.WORKFLOW_FILE_EXECUTION, "file-execution", deletedRowHorizon, retention, keysPerSlice);
+        super(RowKind.WORKFLOW_FILE_EXECUTION, STATE, deletedRowHorizon, retention, keysPerSlice);
     }
 
     /** The key of a file execution id (also of the run_id that names it). */

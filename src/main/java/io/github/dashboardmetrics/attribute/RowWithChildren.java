@@ -11,8 +11,10 @@ import io.github.dashboardmetrics.state.RowPositions;
 import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.util.Collector;
 
 /**
@@ -41,6 +43,7 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
     private final RetentionPolicy retention;
     private transient ValueState<byte[]> rows;
     private transient ValueState<byte[]> deleted;
+    private transient List<ValueStateDescriptor<byte[]>> states;
 
     RowWithChildren(RowKind kind, String stateName, Duration deletedRowHorizon, RetentionPolicy retention,
             int keysPerSlice) {
@@ -72,8 +75,24 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
 
     @Override
     protected void openRows() {
-        rows = getKeyedStateStore().getState(RowState.expiringWithRetention(RowState.rows(stateName), retention));
-        deleted = getKeyedStateStore().getState(RowState.deleted("deleted-" + stateName, deletedRowHorizon));
+        states = keyedStates(stateName, retention, deletedRowHorizon);
+        rows = getKeyedStateStore().getState(states.get(0));
+        deleted = getKeyedStateStore().getState(states.get(1));
+    }
+
+    /**
+     * The keyed states of a join (the savepoint contract): its rows under {@code stateName}, leaving
+     * with their buckets, and {@code deleted-<stateName>}.
+     */
+    static List<ValueStateDescriptor<byte[]>> keyedStates(String stateName, RetentionPolicy retention,
+            Duration deletedRowHorizon) {
+        return List.of(RowState.expiringWithRetention(RowState.rows(stateName), retention),
+                RowState.deleted("deleted-" + stateName, deletedRowHorizon));
+    }
+
+    @Override
+    protected List<ValueStateDescriptor<byte[]>> keyedStates() {
+        return states;
     }
 
     @Override

@@ -63,11 +63,27 @@ public final class ExportedSnapshotSlot implements AutoCloseable {
         return consistentPoint;
     }
 
+    /** The name readers import the snapshot by ({@code SET TRANSACTION SNAPSHOT}). */
+    public String snapshotName() {
+        return snapshotName;
+    }
+
     /**
      * A connection of {@code target} inside a read-only REPEATABLE READ transaction that sees the
      * database exactly as of the consistent point. The caller closes it.
      */
     public Connection openReader(DatabaseTarget target) throws SQLException {
+        return importSnapshot(target, snapshotName);
+    }
+
+    /**
+     * A connection of {@code target} inside a read-only REPEATABLE READ transaction on exported
+     * snapshot {@code snapshotName}, from any process, while the slot's creator still holds it.
+     */
+    public static Connection importSnapshot(DatabaseTarget target, String snapshotName) throws SQLException {
+        if (!SNAPSHOT_NAME.matcher(snapshotName).matches()) {
+            throw new IllegalArgumentException("not an exported snapshot's name: " + snapshotName);
+        }
         Connection c = target.connect();
         try {
             c.setAutoCommit(false);

@@ -1,8 +1,11 @@
 package io.github.dashboardmetrics.change;
 
 import io.github.dashboardmetrics.state.RowState;
+import io.github.dashboardmetrics.state.StateExport;
+import java.util.List;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -42,6 +45,7 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
     public static final OutputTag<Long> WALKING_AT_BARRIER = new OutputTag<>("truncate-walk-at-barrier", Types.LONG);
 
     private final int keysPerSlice;
+    private boolean exportStateAtEnd;
     private transient TimestampedCollector<OUT> out;
     /** The record being processed, whose timestamp the collector gives what it emits. */
     private transient StreamRecord<IN> current;
@@ -54,6 +58,9 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
 
     /** Registers the keyed states of the rows (with {@link #getKeyedStateStore()}). */
     protected abstract void openRows() throws Exception;
+
+    /** The keyed states {@link #openRows} registered, as it registered them. */
+    protected abstract List<? extends StateDescriptor<?, ?>> keyedStates();
 
     /** One record, with the key context on its key. */
     protected abstract void processRow(IN in, Collector<OUT> out) throws Exception;
@@ -141,11 +148,27 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
         walks.snapshot();
     }
 
-    /** The end of the input (a bounded job, or stop with drain): what is left of the walks is walked now. */
+    /**
+     * The end of the input (a bounded job, or stop with drain): what is left of the walks is walked
+     * now; then, in a bootstrap, the whole keyed state goes out on {@link StateExport#ENTRIES}.
+     */
     @Override
     public void finish() throws Exception {
         walks.walkToEnd();
+        if (exportStateAtEnd) {
+            StateExport.emit(getKeyedStateBackend(), keyedStates(),
+                    entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
+        }
         super.finish();
+    }
+
+    /**
+     * Makes this operator emit its whole keyed state at the end of its input ({@link #finish}):
+     * the bootstrap's bounded job, whose state becomes the streaming job's savepoint.
+     */
+    public RowKeepingOperator<IN, OUT> exportingStateAtEnd() {
+        this.exportStateAtEnd = true;
+        return this;
     }
 
     @Override

@@ -7,7 +7,9 @@ import io.github.dashboardmetrics.state.RowPositions;
 import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -52,6 +54,7 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
     private final RetentionPolicy retention;
     private transient Map<RowKind, ValueState<byte[]>> rows;
     private transient ValueState<byte[]> deleted;
+    private transient List<ValueStateDescriptor<byte[]>> states;
 
     public RowNormaliser() {
         this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);
@@ -75,14 +78,45 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
     @Override
     protected void openRows() {
         rows = new EnumMap<>(RowKind.class);
-        for (RowKind kind : TABLES) {
-            ValueStateDescriptor<byte[]> d = RowState.rows(rowStateOf(kind));
-            if (FACTS.contains(kind)) {
-                RowState.expiringWithRetention(d, retention);
+        states = keyedStates(retention, deletedRowHorizon);
+        for (ValueStateDescriptor<byte[]> d : states) {
+            RowKind kind = kindOfState(d.getName());
+            if (kind != null) {
+                rows.put(kind, getKeyedStateStore().getState(d));
+            } else {
+                deleted = getKeyedStateStore().getState(d);
             }
-            rows.put(kind, getKeyedStateStore().getState(d));
         }
-        deleted = getKeyedStateStore().getState(RowState.deleted("deleted-rows", deletedRowHorizon));
+    }
+
+    /**
+     * The keyed states of this operator (the savepoint contract): {@code row-<table>} for each table
+     * kept, those of fact tables leaving with their buckets, then {@code deleted-rows}.
+     */
+    public static List<ValueStateDescriptor<byte[]>> keyedStates(RetentionPolicy retention, Duration deletedRowHorizon) {
+        List<ValueStateDescriptor<byte[]>> states = new ArrayList<>();
+        for (RowKind kind : RowKind.values()) {
+            if (TABLES.contains(kind)) {
+                ValueStateDescriptor<byte[]> d = RowState.rows("row-" + kind.tableName());
+                states.add(FACTS.contains(kind) ? RowState.expiringWithRetention(d, retention) : d);
+            }
+        }
+        states.add(RowState.deleted("deleted-rows", deletedRowHorizon));
+        return states;
+    }
+
+    private static RowKind kindOfState(String name) {
+        for (RowKind kind : TABLES) {
+            if (name.equals("row-" + kind.tableName())) {
+                return kind;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    protected List<ValueStateDescriptor<byte[]>> keyedStates() {
+        return states;
     }
 
     @Override

@@ -91,6 +91,28 @@ public class DatabaseOptions {
         return given;
     }
 
+    /** These options as given, for a command line to print (passwords stay in their files or environment). */
+    java.util.List<String> asArguments() {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--db-url", dbUrl, "--db-user", dbUser,
+                "--db-schema", dbSchema));
+        if (dbPasswordFile != null) {
+            args.addAll(java.util.List.of("--db-password-file", dbPasswordFile.toString()));
+        }
+        if (rollupDbUrl != null) {
+            args.addAll(java.util.List.of("--rollup-db-url", rollupDbUrl));
+        }
+        if (rollupDbPasswordFile != null) {
+            args.addAll(java.util.List.of("--rollup-db-password-file", rollupDbPasswordFile.toString()));
+        }
+        if (rollupDbUser != null) {
+            args.addAll(java.util.List.of("--rollup-db-user", rollupDbUser));
+        }
+        if (rollupDbSchema != null) {
+            args.addAll(java.util.List.of("--rollup-db-schema", rollupDbSchema));
+        }
+        return args;
+    }
+
     /** The source database; the password comes from the environment or a file only. */
     public DatabaseTarget source() {
         return new DatabaseTarget(dbUrl, dbUser, sourcePassword(), dbSchema, timeouts());

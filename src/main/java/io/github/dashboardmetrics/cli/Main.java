@@ -1,13 +1,13 @@
 package io.github.dashboardmetrics.cli;
 
 import io.github.dashboardmetrics.source.PreflightException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** Entry point of {@code bin/dashboard-metrics} and of the job jar under {@code flink run}. */
 @Command(name = "dashboard-metrics", mixinStandardHelpOptions = true, version = "dashboard-metrics 0.1.0",
         description = "Exact, continuously updated Unstract dashboard rollups from a PostgreSQL change stream.",
-        subcommands = {RunCommand.class, VerifyCommand.class, BackfillCommand.class, PromoteCommand.class, DemoCommand.class,
+        subcommands = {RunCommand.class, BootstrapCommand.class, VerifyCommand.class, BackfillCommand.class, PromoteCommand.class, DemoCommand.class,
                 BenchCommand.class})
 public class Main implements Runnable {
     public static void main(String[] args) {

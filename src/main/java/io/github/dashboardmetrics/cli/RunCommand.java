@@ -46,7 +46,8 @@ public class RunCommand implements Callable<Integer> {
     String publication;
 
     @Option(names = "--startup", defaultValue = "initial", paramLabel = "MODE",
-            description = "initial: snapshot the tables, then stream; latest: stream from now on. "
+            description = "initial: snapshot the tables, then stream; latest: stream from now on; committed: stream from "
+                    + "the slot's confirmed position, which must exist (after a bootstrap: the command it prints). "
                     + "Only used when there is no checkpoint to resume. Default: ${DEFAULT-VALUE}.")
     String startup;
 
@@ -140,6 +141,9 @@ public class RunCommand implements Callable<Integer> {
         if (!(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
             return runOnCluster(config, reset, writes);
         }
+        if (config.fromSavepoint() != null) {
+            BootstrapHandOff.check(config);
+        }
         Configuration conf = MetricsJob.flinkConfiguration(config, backend);
         boolean prometheus = operations.configurePrometheus(conf);
         boolean resuming = MetricsJob.resumes(conf);
@@ -231,8 +235,10 @@ public class RunCommand implements Callable<Integer> {
                 return Startup.INITIAL;
             case "latest":
                 return Startup.LATEST;
+            case "committed":
+                return Startup.COMMITTED;
             default:
-                throw new IllegalArgumentException("--startup must be initial or latest, got: " + value);
+                throw new IllegalArgumentException("--startup must be initial, latest or committed, got: " + value);
         }
     }
 }

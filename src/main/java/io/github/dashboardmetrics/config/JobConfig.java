@@ -39,7 +39,7 @@ public record JobConfig(
         require(retentionCleanupIntervalMs >= 0, "--retention-cleanup-interval-min must be >= 0 (0 = off)");
         require(parallelism >= 1, "--parallelism must be >= 1");
         require(webPort >= 0 && webPort <= 65535, "--web-port must be a port number (0 = any free port)");
-        if (kafka != null && startup == Startup.SNAPSHOT_ONLY) {
+        if (kafka != null && (startup == Startup.SNAPSHOT_ONLY || startup == Startup.COMMITTED)) {
             throw new IllegalArgumentException("--source kafka supports --startup initial or latest");
         }
         if (!slot.equals(slot.toLowerCase(java.util.Locale.ROOT))) {

@@ -153,6 +153,10 @@ public final class MetricsJob {
         // source (restored, or not yet cancelled) may hold the slot: not a second job.
         SourcePreflight.requireSlotAvailable(config.source(), config.slot(),
                 StartupRetry.applicationMode(env.getConfiguration()));
+        if (config.startup() == CdcSourceFactory.Startup.COMMITTED) {
+            // Flink CDC starts at the end of the WAL when the slot is missing: refuse instead.
+            SourcePreflight.requireSlotToResume(config.source(), config.slot(), null);
+        }
         CdcSourceFactory.Settings sourceSettings = new CdcSourceFactory.Settings(config.source(), config.slot(),
                 config.publication(), config.startup(), checked.capturedTables());
         DataStream<ChangeMessage> messages = env

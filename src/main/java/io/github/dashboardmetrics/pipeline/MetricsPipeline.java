@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.pipeline;
 
 import io.github.dashboardmetrics.attribute.Attribution;
+import io.github.dashboardmetrics.attribute.AttributionOperator;
 import io.github.dashboardmetrics.attribute.Contribution;
 import io.github.dashboardmetrics.attribute.Executions;
 import io.github.dashboardmetrics.attribute.FileExecutions;
@@ -21,8 +22,14 @@ import io.github.dashboardmetrics.source.DecodeChanges;
 import io.github.dashboardmetrics.state.RowImages;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
+import io.github.dashboardmetrics.state.StateEntry;
+import io.github.dashboardmetrics.state.StateExport;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -48,21 +55,62 @@ public final class MetricsPipeline {
      * while a TRUNCATE was being applied ({@link RowKeepingOperator#WALKING_AT_BARRIER}, from every
      * operator that keeps rows): the state of such a checkpoint shows the TRUNCATE partly applied.
      */
-    public record Deltas(DataStream<MetricDelta> deltas, DataStream<Long> walkingAtBarriers) {}
+    public record Deltas(DataStream<MetricDelta> deltas, DataStream<Long> walkingAtBarriers,
+            Map<String, DataStream<StateEntry>> stateEntries) {}
 
-    /** The rollup rows to write, and the checkpoints whose state shows a TRUNCATE partly applied ({@link Deltas}). */
-    public record Rollups(DataStream<RollupRow> rows, DataStream<Long> walkingAtBarriers) {}
+    /**
+     * The rollup rows to write, the checkpoints whose state shows a TRUNCATE partly applied
+     * ({@link Deltas}), and (in a bootstrap) the keyed state of every stateful operator by uid.
+     */
+    public record Rollups(DataStream<RollupRow> rows, DataStream<Long> walkingAtBarriers,
+            Map<String, DataStream<StateEntry>> stateEntries) {}
+
+    /** The uids of the operators with keyed state: the savepoint contract (docs/architecture.md, "State layout"). */
+    public static final String NORMALISER_UID = "normalise-rows-v2";
+    public static final String FILE_EXECUTIONS_UID = "file-executions";
+    public static final String EXECUTIONS_UID = "executions";
+    public static final String ATTRIBUTION_UID = "attribute-organisations";
+    public static final String ROLLUP_UID = "rollup-buckets";
+
+    /**
+     * The keyed states of every stateful operator, by uid, as the operators register them with
+     * {@code retention}: what a bootstrap writes into a savepoint. The rollup's cleanup timer and
+     * its {@code next-cleanup} are not among them ({@link BucketRollup#keyedStates}).
+     */
+    public static Map<String, List<? extends StateDescriptor<?, ?>>> keyedStates(RetentionPolicy retention) {
+        Map<String, List<? extends StateDescriptor<?, ?>>> states = new LinkedHashMap<>();
+        states.put(NORMALISER_UID, RowNormaliser.keyedStates(retention, RowState.DEFAULT_DELETED_ROW_HORIZON));
+        states.put(FILE_EXECUTIONS_UID, FileExecutions.keyedStates(retention, RowState.DEFAULT_DELETED_ROW_HORIZON));
+        states.put(EXECUTIONS_UID, Executions.keyedStates(retention, RowState.DEFAULT_DELETED_ROW_HORIZON));
+        states.put(ATTRIBUTION_UID, Attribution.keyedStates(retention));
+        states.put(ROLLUP_UID, BucketRollup.keyedStates());
+        return states;
+    }
 
     /** From decoded row changes (and optional rechecks, may be null) to the rollup rows to write. */
     public static Rollups fromChanges(DataStream<RowChange> changes, Settings settings,
             DataStream<MetricDelta> rechecks) {
-        Deltas deltas = metricDeltasAndWalks(changes, settings.retention());
-        DataStream<RollupRow> rows = (rechecks == null ? deltas.deltas() : deltas.deltas().union(rechecks))
+        return fromChanges(changes, settings, rechecks, false);
+    }
+
+    /**
+     * The same; with {@code exportState} (a bootstrap's bounded job) every stateful operator also
+     * emits its whole keyed state at the end of its input ({@link Rollups#stateEntries}).
+     */
+    public static Rollups fromChanges(DataStream<RowChange> changes, Settings settings,
+            DataStream<MetricDelta> rechecks, boolean exportState) {
+        Deltas deltas = metricDeltasAndWalks(changes, settings.retention(), exportState);
+        BucketRollup rollup = new BucketRollup(settings.retention());
+        SingleOutputStreamOperator<RollupRow> rows = (rechecks == null ? deltas.deltas() : deltas.deltas().union(rechecks))
                 .keyBy(MetricDelta::rollupKey, Types.STRING)
                 .transform("roll up hour/day/month buckets (emitted at checkpoints)",
-                        TypeInformation.of(RollupRow.class), new BucketRollup(settings.retention()))
-                .uid("rollup-buckets");
-        return new Rollups(rows, deltas.walkingAtBarriers());
+                        TypeInformation.of(RollupRow.class), exportState ? rollup.exportingStateAtEnd() : rollup)
+                .uid(ROLLUP_UID);
+        Map<String, DataStream<StateEntry>> entries = new LinkedHashMap<>(deltas.stateEntries());
+        if (exportState) {
+            entries.put(ROLLUP_UID, rows.getSideOutput(StateExport.ENTRIES));
+        }
+        return new Rollups(rows, deltas.walkingAtBarriers(), entries);
     }
 
     /**
@@ -102,11 +150,15 @@ public final class MetricsPipeline {
 
     /** The same, with rows and sums past every tier's retention leaving the state. */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes, RetentionPolicy retention) {
-        return metricDeltasAndWalks(changes, retention).deltas();
+        return metricDeltasAndWalks(changes, retention, false).deltas();
     }
 
-    /** The same, with the checkpoints whose barrier came during a TRUNCATE's walk ({@link Deltas}). */
-    public static Deltas metricDeltasAndWalks(DataStream<RowChange> changes, RetentionPolicy retention) {
+    /**
+     * The same, with the checkpoints whose barrier came during a TRUNCATE's walk ({@link Deltas});
+     * with {@code exportState}, also the keyed state of each stateful operator at the end of the input.
+     */
+    public static Deltas metricDeltasAndWalks(DataStream<RowChange> changes, RetentionPolicy retention,
+            boolean exportState) {
         // To every subtask of each operator that keeps rows, which records them in its broadcast
         // state (RowState.TRUNCATIONS) and walks its rows of the table (RowKeepingOperator).
         DataStream<RowChange> truncates = changes
@@ -125,9 +177,9 @@ public final class MetricsPipeline {
                 .uid("normalised-tables")
                 .keyBy(RowNormaliser::key, Types.STRING)
                 .connect(truncates)
-                .transform("normalise rows (last image per row)", WEIGHTED, new RowNormaliser(
-                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE))
-                .uid("normalise-rows-v2");
+                .transform("normalise rows (last image per row)", WEIGHTED, exporting(new RowNormaliser(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), exportState))
+                .uid(NORMALISER_UID);
 
         DataStream<MetricDelta> direct = rows
                 .filter((FilterFunction<WeightedRow>) w -> w.row.kind == RowKind.USAGE || w.row.kind == RowKind.HITL_QUEUE)
@@ -153,17 +205,17 @@ public final class MetricsPipeline {
         SingleOutputStreamOperator<Contribution> fileSums = fileChanges.union(pageSums)
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .transform("file executions with their pages", CONTRIBUTION, new FileExecutions(
-                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE))
-                .uid("file-executions");
+                .transform("file executions with their pages", CONTRIBUTION, exporting(new FileExecutions(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), exportState))
+                .uid(FILE_EXECUTIONS_UID);
 
         DataStream<JoinInput> executionChanges = ownRows(rowChanges, RowKind.WORKFLOW_EXECUTION, "execution-rows");
         SingleOutputStreamOperator<Contribution> executionSums = executionChanges.union(contributions(fileSums, "file-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .transform("executions with their files", CONTRIBUTION, new Executions(
-                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE))
-                .uid("executions");
+                .transform("executions with their files", CONTRIBUTION, exporting(new Executions(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), exportState))
+                .uid(EXECUTIONS_UID);
 
         DataStream<JoinInput> dimensionsAndPages = rows
                 .flatMap((WeightedRow w, Collector<JoinInput> out) -> {
@@ -188,17 +240,32 @@ public final class MetricsPipeline {
                 .returns(JOIN_INPUT)
                 .name("dimensions and pages by organization_id")
                 .uid("dimensions-and-pages");
-        DataStream<MetricDelta> attributed = dimensionsAndPages.union(contributions(executionSums, "execution-sums"))
+        SingleOutputStreamOperator<MetricDelta> attributed =
+                dimensionsAndPages.union(contributions(executionSums, "execution-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
-                .process(new Attribution(retention))
-                .returns(MetricDelta.class)
-                .name("attribute to organisations")
-                .uid("attribute-organisations");
+                .transform("attribute to organisations", TypeInformation.of(MetricDelta.class),
+                        new AttributionOperator(new Attribution(retention), exportState))
+                .uid(ATTRIBUTION_UID);
 
         DataStream<Long> walkingAtBarriers = rows.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER)
                 .union(fileSums.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER),
                         executionSums.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER));
-        return new Deltas(direct.union(attributed), walkingAtBarriers);
+        Map<String, DataStream<StateEntry>> entries = new LinkedHashMap<>();
+        if (exportState) {
+            entries.put(NORMALISER_UID, rows.getSideOutput(StateExport.ENTRIES));
+            entries.put(FILE_EXECUTIONS_UID, fileSums.getSideOutput(StateExport.ENTRIES));
+            entries.put(EXECUTIONS_UID, executionSums.getSideOutput(StateExport.ENTRIES));
+            entries.put(ATTRIBUTION_UID, attributed.getSideOutput(StateExport.ENTRIES));
+        }
+        return new Deltas(direct.union(attributed), walkingAtBarriers, entries);
+    }
+
+    /** {@code operator}, made to export its keyed state at the end of its input when {@code exportState}. */
+    private static <O extends RowKeepingOperator<?, ?>> O exporting(O operator, boolean exportState) {
+        if (exportState) {
+            operator.exportingStateAtEnd();
+        }
+        return operator;
     }
 
     private static final TypeInformation<JoinInput> JOIN_INPUT = TypeInformation.of(JoinInput.class);

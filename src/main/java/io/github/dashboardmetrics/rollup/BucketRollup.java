@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.rollup;
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.monitoring.JobMetrics;
+import io.github.dashboardmetrics.state.StateExport;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,10 +57,12 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
 
     private final RetentionPolicy retention;
     private final int maxPendingBuckets;
+    private boolean exportStateAtEnd;
 
     /** Per tier: bucket start -> totals. The savepoint contract: names and types stay. */
     private transient List<MapState<Long, BucketTotal>> totals;
     private transient ValueState<Long> nextCleanup;
+    private transient List<MapStateDescriptor<Long, BucketTotal>> totalsStates;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Counter deltasApplied;
 
@@ -96,14 +99,45 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         this.maxPendingBuckets = maxPendingBuckets;
     }
 
+    /**
+     * The bucket totals, per tier in {@link #TIERS} order: {@code totals-hourly}, {@code -daily},
+     * {@code -monthly} (the savepoint contract). What a bootstrap writes of this operator: not
+     * {@code next-cleanup} and its timer, which the first change of a key after it arms.
+     */
+    public static List<MapStateDescriptor<Long, BucketTotal>> keyedStates() {
+        List<MapStateDescriptor<Long, BucketTotal>> states = new ArrayList<>();
+        for (Granularity g : TIERS) {
+            String tier = g.name().toLowerCase(Locale.ROOT);
+            states.add(new MapStateDescriptor<>("totals-" + tier, Types.LONG, TypeInformation.of(BucketTotal.class)));
+        }
+        return states;
+    }
+
+    /**
+     * Makes this operator emit its bucket totals at the end of its input, after its last rows: the
+     * bootstrap's bounded job, whose state becomes the streaming job's savepoint.
+     */
+    public BucketRollup exportingStateAtEnd() {
+        this.exportStateAtEnd = true;
+        return this;
+    }
+
+    @Override
+    public void finish() throws Exception {
+        super.finish();
+        if (exportStateAtEnd) {
+            StateExport.emit(getKeyedStateBackend(), totalsStates,
+                    entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
+        }
+    }
+
     @Override
     public void open() throws Exception {
         super.open();
         totals = new ArrayList<>();
-        for (Granularity g : TIERS) {
-            String tier = g.name().toLowerCase(Locale.ROOT);
-            totals.add(getKeyedStateStore().getMapState(
-                    new MapStateDescriptor<>("totals-" + tier, Types.LONG, TypeInformation.of(BucketTotal.class))));
+        totalsStates = keyedStates();
+        for (MapStateDescriptor<Long, BucketTotal> d : totalsStates) {
+            totals.add(getKeyedStateStore().getMapState(d));
         }
         nextCleanup = getKeyedStateStore().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
         timers = getInternalTimerService("retention-cleanup", VoidNamespaceSerializer.INSTANCE, this);

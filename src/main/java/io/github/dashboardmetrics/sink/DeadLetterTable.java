@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.sink;
 
+import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.source.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The dead-letter table beside the rollup tables: one row per change event the job refused.
@@ -34,6 +36,22 @@ public final class DeadLetterTable {
                 + ")";
     }
 
+    /** Writes {@code letters} in one transaction; letters already there (same event) are skipped. */
+    public static void insertAll(DatabaseTarget rollup, List<DeadLetter> letters) throws SQLException {
+        try (Connection c = rollup.connect()) {
+            c.setAutoCommit(false);
+            ensure(c, rollup.schema());
+            try (PreparedStatement ps = c.prepareStatement(insertStatement(rollup.schema()))) {
+                for (DeadLetter letter : letters) {
+                    bind(ps, letter);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        }
+    }
+
     static String insertStatement(String schema) {
         return "INSERT INTO " + qualified(schema) + " (" + String.join(", ", COLUMNS) + ") VALUES ("
                 + String.join(", ", java.util.Collections.nCopies(COLUMNS.size(), "?")) + ") ON CONFLICT (event_key) DO NOTHING";
@@ -51,7 +69,7 @@ public final class DeadLetterTable {
     }
 
     /** Its columns, which the job writes. */
-    public static final java.util.List<String> COLUMNS = java.util.List.of(
+    public static final List<String> COLUMNS = List.of(
             "event_key", "detected_at", "source_table", "source_position", "reason", "action", "payload");
 
     /** Creates the table when it is missing; throws when this role may not. */

@@ -22,7 +22,13 @@ public final class CdcSourceFactory {
         /** Stream from the slot's current position, no snapshot. */
         LATEST,
         /** Snapshot only, then finish (bounded). */
-        SNAPSHOT_ONLY
+        SNAPSHOT_ONLY,
+        /**
+         * Stream from the slot's confirmed position, no snapshot: after a bootstrap, whose slot's
+         * consistent point is where its savepoint ends. The slot must exist
+         * ({@link SourcePreflight#requireSlotToResume}).
+         */
+        COMMITTED
     }
 
     public record Settings(DatabaseTarget source, String slot, String publication, Startup startup,
@@ -68,6 +74,9 @@ public final class CdcSourceFactory {
                 break;
             case SNAPSHOT_ONLY:
                 startup = StartupOptions.snapshot();
+                break;
+            case COMMITTED:
+                startup = StartupOptions.committed();
                 break;
             default:
                 startup = StartupOptions.initial();

@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.source;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.change.RowValidity;
 import io.github.dashboardmetrics.change.SourceRow;
+import java.util.List;
 
 /**
  * Projects a row image of a captured table onto the fields of {@link SourceRow} the metrics read.
@@ -12,6 +13,23 @@ import io.github.dashboardmetrics.change.SourceRow;
  */
 public final class RowProjection {
     private RowProjection() {}
+
+    /**
+     * The columns {@link #project} reads of a table, {@code id} first: what a bulk read of the table
+     * selects. Keep it beside {@code project}, which it must match.
+     */
+    public static List<String> columns(RowKind kind) {
+        return switch (kind) {
+            case ORGANIZATION -> List.of("id", "organization_id");
+            case WORKFLOW, API_DEPLOYMENT -> List.of("id", "organization_id");
+            case PIPELINE -> List.of("id", "organization_id", "pipeline_type");
+            case WORKFLOW_EXECUTION -> List.of("id", "workflow_id", "pipeline_id", "created_at");
+            case WORKFLOW_FILE_EXECUTION -> List.of("id", "workflow_execution_id", "status", "created_at");
+            case USAGE -> List.of("id", "organization_id", "usage_type", "llm_usage_reason", "cost_in_dollars", "created_at");
+            case PAGE_USAGE -> List.of("id", "organization_id", "run_id", "pages_processed", "created_at");
+            case HITL_QUEUE -> List.of("id", "organization_id", "state", "created_at", "approved_at");
+        };
+    }
 
     public static SourceRow project(RowKind kind, RowFields f) throws BadChangeEvent {
         SourceRow r = new SourceRow(kind, f.requiredText("id"));

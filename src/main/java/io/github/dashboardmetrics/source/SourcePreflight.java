@@ -137,6 +137,67 @@ public final class SourcePreflight {
     }
 
     /**
+     * For a bootstrap: no slot of that name exists yet (the bootstrap creates it, with the
+     * snapshot it reads). An existing one may be another job's, or a bootstrap's already used.
+     */
+    public static void requireNoSlot(DatabaseTarget source, String slot) {
+        DatabaseTarget.requireIdentifier(slot, "slot name");
+        try (Connection c = source.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new PreflightException("replication slot " + slot + " already exists"
+                            + (rs.getBoolean("active") ? " and is in use" : "")
+                            + ": a bootstrap creates its own slot; give it another --slot, or drop that one"
+                            + " (SELECT pg_drop_replication_slot('" + slot + "')) if nothing streams from it");
+                }
+            }
+        } catch (SQLException e) {
+            throw new PreflightException("cannot check replication slot " + slot + " in " + source.jdbcUrl() + ": "
+                    + e.getMessage() + waitHint(e, source), e);
+        }
+    }
+
+    /**
+     * For {@code --startup committed}: the slot exists, is this database's pgoutput slot, still has
+     * its WAL, and (when {@code expectedConfirmed} is given: a bootstrap's consistent point) has
+     * confirmed exactly that position. Flink CDC would otherwise start silently at the current
+     * end of the WAL, or past changes the state does not hold.
+     */
+    public static void requireSlotToResume(DatabaseTarget source, String slot, Long expectedConfirmed) {
+        DatabaseTarget.requireIdentifier(slot, "slot name");
+        try (Connection c = source.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT plugin, database, wal_status, confirmed_flush_lsn - '0/0'::pg_lsn AS confirmed"
+                        + " FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new PreflightException("--startup committed streams from replication slot " + slot
+                            + ", which does not exist: start from a bootstrap's savepoint with the slot it created"
+                            + " (bootstrap prints the command), or use --startup initial");
+                }
+                if (!"pgoutput".equals(rs.getString("plugin")) || !c.getCatalog().equals(rs.getString("database"))) {
+                    throw new PreflightException("replication slot " + slot + " belongs to something else (plugin "
+                            + rs.getString("plugin") + ", database " + rs.getString("database") + ")");
+                }
+                requireWalKept(slot, rs.getString("wal_status"));
+                long confirmed = rs.getLong("confirmed");
+                if (expectedConfirmed != null && confirmed != expectedConfirmed) {
+                    throw new PreflightException("replication slot " + slot + " has confirmed position "
+                            + io.github.dashboardmetrics.sink.ProgressTable.lsnText(confirmed) + ", not the bootstrap's consistent point "
+                            + io.github.dashboardmetrics.sink.ProgressTable.lsnText(expectedConfirmed) + ": this savepoint was already started from (the"
+                            + " changes since are in the job's checkpoints: resume with run alone), or the slot is"
+                            + " not the bootstrap's; bootstrap again to start over");
+                }
+            }
+        } catch (SQLException e) {
+            throw new PreflightException("cannot check replication slot " + slot + " in " + source.jdbcUrl() + ": "
+                    + e.getMessage() + waitHint(e, source), e);
+        }
+    }
+
+    /**
      * The slot still has the WAL it needs ({@code wal_status} of PostgreSQL 13+): {@code lost} means
      * changes are gone for good, {@code unreserved} that they go at the next checkpoint
      * ({@code max_slot_wal_keep_size} exceeded). Streaming from it would miss changes silently (or

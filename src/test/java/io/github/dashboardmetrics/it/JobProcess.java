@@ -30,22 +30,50 @@ final class JobProcess implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    /** A {@code run} command line with the Flink web UI / REST API on a fixed free port. */
-    record Command(List<String> args, int webPort) {
+    /** A command line of {@code bin/dashboard-metrics}; for {@code run}, with the Flink web UI / REST API on a fixed free port. */
+    record Command(String subcommand, List<String> args, int webPort) {
         /** {@code run ARGS --web-port <free port>}; the password comes from the environment. */
         static Command run(List<String> args) throws IOException {
             int port = freePort();
             List<String> all = new ArrayList<>(args);
             all.addAll(List.of("--web-port", Integer.toString(port)));
-            return new Command(List.copyOf(all), port);
+            return new Command("run", List.copyOf(all), port);
+        }
+
+        /** Another command ({@code bootstrap}...), without a REST API. */
+        static Command of(String subcommand, List<String> args) {
+            return new Command(subcommand, List.copyOf(args), 0);
         }
 
         List<String> commandLine() {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> line = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "run"));
+            List<String> line = new ArrayList<>(List.of(java, "-Xmx1g"));
+            line.addAll(javaOpens());
+            line.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), subcommand));
             line.addAll(args);
             return line;
+        }
+    }
+
+    /**
+     * The {@code --add-opens} and {@code --add-exports} bin/dashboard-metrics gives the JVM (Flink
+     * on Java 17 needs them; the State Processor API's Kryo serializers, for one), read from the
+     * script itself so that the tests run the command as users do.
+     */
+    static List<String> javaOpens() {
+        try {
+            List<String> opens = new ArrayList<>();
+            for (String word : Files.readString(Path.of("bin", "dashboard-metrics")).split("\\s+")) {
+                if (word.startsWith("--add-opens=") || word.startsWith("--add-exports=")) {
+                    opens.add(word);
+                }
+            }
+            if (opens.isEmpty()) {
+                throw new AssertionError("bin/dashboard-metrics names no --add-opens");
+            }
+            return opens;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -71,6 +99,14 @@ final class JobProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** Waits for the process to exit; its exit code. */
+    int awaitExit(Duration timeout) throws Exception {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("still running after " + timeout + ":\n" + log());
+        }
+        return process.exitValue();
     }
 
     String log() throws IOException {

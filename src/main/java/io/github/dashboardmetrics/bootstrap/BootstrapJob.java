@@ -1,0 +1,144 @@
+package io.github.dashboardmetrics.bootstrap;
+
+import io.github.dashboardmetrics.change.RowKind;
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.config.StateBackendDefaults;
+import io.github.dashboardmetrics.pipeline.MetricsPipeline;
+import io.github.dashboardmetrics.rollup.Granularity;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.source.ChangeMessage;
+import io.github.dashboardmetrics.source.DeadLetter;
+import io.github.dashboardmetrics.source.DecodeChanges;
+import io.github.dashboardmetrics.source.KeyRange;
+import io.github.dashboardmetrics.state.StateEntry;
+import io.github.dashboardmetrics.verify.RollupEntry;
+import io.github.dashboardmetrics.verify.RollupKey;
+import io.github.dashboardmetrics.verify.RollupValue;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.state.StateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.api.OperatorIdentifier;
+import org.apache.flink.state.api.OperatorTransformation;
+import org.apache.flink.state.api.SavepointWriter;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.CloseableIterator;
+
+/**
+ * The bounded Flink job of a bootstrap: reads the captured tables from an exported snapshot in
+ * parallel key ranges ({@link SnapshotRangeSource}), runs them through the streaming job's own
+ * decoding, normalisation, joins, rules and rollup ({@link MetricsPipeline}, with every stateful
+ * operator exporting its keyed state at the end of its input), and writes that state with the
+ * State Processor API as a savepoint under the streaming job's uids. It returns the rollup rows
+ * the streaming job would have written for the same rows, and the dead letters.
+ */
+public final class BootstrapJob {
+    /**
+     * @param parallelism readers and operators; ranges per table: {@link #RANGES_PER_READER} per reader
+     */
+    public record Settings(DatabaseTarget source, List<String> capturedTables, int parallelism, RetentionPolicy retention)
+            implements java.io.Serializable {}
+
+    /** What the job gives back: the rollups (non-empty buckets per tier) and the rows it refused. */
+    public record Result(Map<Granularity, List<RollupEntry>> rollups, List<DeadLetter> deadLetters, long rollupRowsEmitted) {}
+
+    /** Key ranges per reader and table: small enough that readers finish close together. */
+    static final int RANGES_PER_READER = 4;
+
+    private BootstrapJob() {}
+
+    /**
+     * Runs the job on a local Flink: reads {@code snapshotName}, writes the savepoint to
+     * {@code savepointPath}. {@code progress} hears the rollup rows received so far.
+     */
+    public static Result run(Settings settings, String snapshotName, long snapshotTsMs, String savepointPath,
+            LongConsumer progress) throws Exception {
+        Configuration conf = new Configuration();
+        // Not pipeline.generic-types=false as in the streaming job: the State Processor API moves
+        // its own operator states as generic types. The job's types are the streaming job's,
+        // which refuses generic ones, so the state serializers are the same.
+        conf.setString("pipeline.max-parallelism", StateBackendDefaults.SHARED.get("pipeline.max-parallelism"));
+        conf.setString("parallelism.default", Integer.toString(settings.parallelism()));
+        conf.set(org.apache.flink.configuration.ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+
+        List<KeyRange> ranges = new ArrayList<>();
+        for (String table : settings.capturedTables()) {
+            ranges.addAll(KeyRange.split(RowKind.ofTable(table), settings.parallelism() * RANGES_PER_READER));
+        }
+        DataStream<ChangeMessage> messages = env
+                .addSource(new SnapshotRangeSource(settings.source(), snapshotName, ranges, snapshotTsMs),
+                        "read the exported snapshot", TypeInformation.of(ChangeMessage.class))
+                .uid("bootstrap-snapshot-read")
+                .setParallelism(settings.parallelism());
+        SingleOutputStreamOperator<io.github.dashboardmetrics.change.RowChange> changes = MetricsPipeline.decode(messages);
+        MetricsPipeline.Rollups rollups = MetricsPipeline.fromChanges(changes,
+                new MetricsPipeline.Settings(settings.retention()), null, true);
+
+        TypeInformation<Either<RollupRow, DeadLetter>> outputType =
+                new EitherTypeInfo<>(TypeInformation.of(RollupRow.class), TypeInformation.of(DeadLetter.class));
+        DataStream<Either<RollupRow, DeadLetter>> outputs = rollups.rows()
+                .map(Either::<RollupRow, DeadLetter>Left).returns(outputType).name("rollup rows").uid("bootstrap-rows")
+                .union(changes.getSideOutput(DecodeChanges.DEAD_LETTERS)
+                        .map(Either::<RollupRow, DeadLetter>Right).returns(outputType).name("dead letters")
+                        .uid("bootstrap-dead-letters"));
+        CloseableIterator<Either<RollupRow, DeadLetter>> collected = outputs.collectAsync();
+
+        SavepointWriter savepoint = SavepointWriter.newSavepoint(env, new HashMapStateBackend(),
+                Integer.parseInt(StateBackendDefaults.SHARED.get("pipeline.max-parallelism")));
+        for (Map.Entry<String, List<? extends StateDescriptor<?, ?>>> operator
+                : MetricsPipeline.keyedStates(settings.retention()).entrySet()) {
+            DataStream<StateEntry> entries = rollups.stateEntries().get(operator.getKey());
+            savepoint.withOperator(OperatorIdentifier.forUid(operator.getKey()),
+                    OperatorTransformation.bootstrapWith(entries)
+                            .keyBy(e -> e.key, Types.STRING)
+                            .transform(new StateEntryWriter(operator.getValue())));
+        }
+        savepoint.write(savepointPath);
+
+        JobClient client = env.executeAsync("dashboard-metrics bootstrap");
+        Map<String, RollupRow> lastPerBucket = new HashMap<>();
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        long received = 0;
+        try (collected) {
+            while (collected.hasNext()) {
+                Either<RollupRow, DeadLetter> next = collected.next();
+                if (next.isLeft()) {
+                    RollupRow r = next.left();
+                    lastPerBucket.put(r.granularity.ordinal() + "|" + r.orgId + "|" + r.bucketStart + "|" + r.metricName, r);
+                    progress.accept(++received);
+                } else {
+                    deadLetters.add(next.right());
+                }
+            }
+        }
+        client.getJobExecutionResult().get();
+        Map<Granularity, List<RollupEntry>> byTier = new EnumMap<>(Granularity.class);
+        for (Granularity g : Granularity.values()) {
+            byTier.put(g, new ArrayList<>());
+        }
+        for (RollupRow r : lastPerBucket.values()) {
+            if (!r.isDelete() && r.count > 0) {
+                byTier.get(r.granularity).add(new RollupEntry(
+                        RollupKey.of(r.granularity, r.orgId, Instant.ofEpochMilli(r.bucketStart), r.metricName),
+                        new RollupValue(r.metricType, r.value, r.count)));
+            }
+        }
+        return new Result(byTier, deadLetters, received);
+    }
+}
