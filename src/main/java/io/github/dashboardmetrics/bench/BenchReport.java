@@ -22,6 +22,7 @@ import java.util.Map;
  *
  * @param ceiling  the source ceiling, or null when not measured
  * @param backends one entry per state backend measured, in order (may be empty)
+ * @param bootstrap {@code bootstrap} on the same data, or null
  * @param celery   the Celery replay (warm), or null; {@code celeryCold} likewise
  * @param rawDecode raw pgoutput decoding of the ceiling's piled-up changes, or null
  * @param restore  the restore measurement, or null
@@ -36,6 +37,7 @@ public record BenchReport(
         long datasetTotalRows,
         Ceiling ceiling,
         List<BackendRun> backends,
+        BootstrapRun bootstrap,
         CeleryReplay.Run celeryCold,
         CeleryReplay.Run celery,
         RawDecodeReader.Result rawDecode,
@@ -49,6 +51,19 @@ public record BenchReport(
             return snapshotSeconds > 0 ? snapshotRows / snapshotSeconds : 0;
         }
     }
+
+    /**
+     * {@code bootstrap} on the same data: live source rows, seconds from its start until the
+     * savepoint and the rollups are written, its parallelism, and whether {@code verify} then agreed.
+     */
+    public record BootstrapRun(long rows, double seconds, int parallelism, boolean exact) {
+        double rowsPerS() {
+            return seconds > 0 ? rows / seconds : 0;
+        }
+    }
+
+    /** Bootstrap against the job's CDC snapshot (issue 15, at parallelism 2). */
+    static final double TARGET_BOOTSTRAP_TIMES_SNAPSHOT = 3;
 
     /** Targets of issue 11. */
     static final double TARGET_SHARE_OF_CEILING = 0.8;
@@ -66,6 +81,10 @@ public record BenchReport(
         if (ceiling != null) {
             json.put("source_ceiling_snapshot_rows_per_s", round(ceiling.snapshotRowsPerS()));
             json.put("source_ceiling_streaming_changes_per_s", round(ceiling.drain().perSecond()));
+        }
+        json.put("parallelism", settings.parallelism());
+        if (bootstrap != null) {
+            json.put("bootstrap_rows_per_s", round(bootstrap.rowsPerS()));
         }
         for (BackendRun b : backends) {
             String s = "_" + b.backend();
@@ -154,6 +173,10 @@ public record BenchReport(
         if (restore != null) {
             json.put("restore", restore.toJson());
         }
+        if (bootstrap != null) {
+            json.put("bootstrap", Map.of("rows", bootstrap.rows(), "seconds", round3(bootstrap.seconds()),
+                    "parallelism", bootstrap.parallelism(), "exact", bootstrap.exact()));
+        }
         json.put("targets_met", targets());
         return json;
     }
@@ -174,6 +197,10 @@ public record BenchReport(
         }
         for (BackendRun b : backends) {
             targets.put("state_le_100_bytes_per_row_" + b.backend(), b.stateBytesPerSourceRow() <= TARGET_STATE_BYTES_PER_ROW);
+        }
+        if (bootstrap != null && rocksdb != null) {
+            targets.put("bootstrap_ge_3x_snapshot_rocksdb",
+                    bootstrap.rowsPerS() >= TARGET_BOOTSTRAP_TIMES_SNAPSHOT * rocksdb.snapshotRowsPerS());
         }
         if (restore != null) {
             targets.put("restore_le_30_s", restore.restoreSeconds() <= TARGET_RESTORE_S);
@@ -302,6 +329,12 @@ public record BenchReport(
         if (celery != null) {
             line(t, "Celery run: statements", Integer.toString(celery.statements()));
             line(t, "Celery run: wall time warm / cold (s)", String.format(Locale.ROOT, "%.2f / %.2f", celery.seconds(), celeryCold.seconds()));
+        }
+        if (bootstrap != null) {
+            BackendRun rocks = backend("rocksdb");
+            line(t, "bootstrap (rows/s), parallelism " + bootstrap.parallelism(), fmt(bootstrap.rowsPerS())
+                    + (rocks == null ? "" : String.format(Locale.ROOT, " %3.1fx", bootstrap.rowsPerS() / rocks.snapshotRowsPerS())));
+            line(t, "  bootstrap time (s), exact", String.format(Locale.ROOT, "%.1f, %s", bootstrap.seconds(), bootstrap.exact()));
         }
         line(t, "peak RSS of the benchmark JVM (MB), max heap", String.format(Locale.ROOT, "%.0f, %.0f", peakRssMb, maxHeapMb));
         targets().forEach((k, v) -> t.append(String.format(Locale.ROOT, "target %-39s %s%n", k, Boolean.TRUE.equals(v) ? "met" : "MISSED")));

@@ -1,8 +1,10 @@
 package io.github.dashboardmetrics.bench;
 
+import io.github.dashboardmetrics.bootstrap.Bootstrap;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import io.github.dashboardmetrics.verify.VerifyReport;
@@ -49,8 +51,17 @@ public final class BenchRunner {
      * in order ({@code rocksdb}: incremental checkpoints, the default of {@code run}; {@code hashmap}:
      * heap, full checkpoints).
      */
-    public record JobSettings(Long checkpointIntervalMs, Long snapshotCheckpointIntervalMs, List<String> stateBackends) {
+    public record JobSettings(Long checkpointIntervalMs, Long snapshotCheckpointIntervalMs, List<String> stateBackends,
+            int parallelism) {
+        /** At parallelism 1. */
+        public JobSettings(Long checkpointIntervalMs, Long snapshotCheckpointIntervalMs, List<String> stateBackends) {
+            this(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends, 1);
+        }
+
         public JobSettings {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
+            }
             if (checkpointIntervalMs != null && checkpointIntervalMs < 100) {
                 throw new IllegalArgumentException("--checkpoint-interval-ms must be >= 100");
             }
@@ -105,7 +116,7 @@ public final class BenchRunner {
             say("PostgreSQL %s (embedded); load average %.2f %.2f %.2f; seed %d; %d cores, max heap %.0f MB", db.jdbcUrl(),
                     loadStart[0], loadStart[1], loadStart[2], seed, Runtime.getRuntime().availableProcessors(),
                     Runtime.getRuntime().maxMemory() / 1048576.0);
-            int phases = profile.isScale() || profile.isRestore() ? 2 : 3 + job.stateBackends().size();
+            int phases = profile.isScale() || profile.isRestore() ? 2 : 4 + job.stateBackends().size();
             int phase = 1;
             say("[%d/%d] Loading the dataset: %d organisations, %d months, ~%,d rows...", phase++, phases, profile.organizations(),
                     profile.historyMonths(), profile.rows());
@@ -116,6 +127,7 @@ public final class BenchRunner {
             RawDecodeReader.Result raw = null;
             List<BackendRun> backends = new ArrayList<>();
             RestoreMeasurement.Result restore = null;
+            BenchReport.BootstrapRun bootstrap = null;
             CeleryReplay.Run cold = null;
             CeleryReplay.Run warm = null;
             if (profile.isRestore()) {
@@ -129,7 +141,7 @@ public final class BenchRunner {
             } else {
                 say("[%d/%d] Source ceiling: the Flink CDC source alone (job's settings) into a discarding sink...", phase++, phases);
                 List<String> tables = SourcePreflight.check(target, target, PUBLICATION).capturedTables();
-                try (SourceCeiling reader = new SourceCeiling(target, PUBLICATION, tables, 1, job.checkpointIntervalMs(job.stateBackends().get(0)), stateDir,
+                try (SourceCeiling reader = new SourceCeiling(target, PUBLICATION, tables, job.parallelism(), job.checkpointIntervalMs(job.stateBackends().get(0)), stateDir,
                         progress)) {
                     long live = Slots.liveSourceRows(target);
                     double seconds = reader.snapshot(live);
@@ -151,6 +163,10 @@ public final class BenchRunner {
                     say("[%d/%d] The job on %s: snapshot, streaming, catch-up...", phase++, phases, backend);
                     backends.add(backend(target, backend, stateDir, jvm, true));
                 }
+                say("[%d/%d] Bootstrap at parallelism %d: bulk read of one exported snapshot, savepoint, rollups written...",
+                        phase++, phases, job.parallelism());
+                bootstrap = bootstrap(target, stateDir);
+                say("      %,d rows in %.1f s = %,.0f rows/s", bootstrap.rows(), bootstrap.seconds(), bootstrap.rowsPerS());
                 say("[%d/%d] Celery task replay (one run cold, one warm)...", phase++, phases);
                 CeleryReplay celery = new CeleryReplay(target);
                 celery.createShadowTables();
@@ -161,10 +177,28 @@ public final class BenchRunner {
             }
             say("Done in %.1f min.", (System.nanoTime() - benchStart) / 6e10);
             return new BenchReport(profile, job, loadStart, JvmAndState.loadAverage(), dataset.rowsPerTable(), dataset.seconds(),
-                    dataset.totalRows(), ceiling, backends, cold, warm, raw, restore, JvmAndState.peakRssMb(),
+                    dataset.totalRows(), ceiling, backends, bootstrap, cold, warm, raw, restore, JvmAndState.peakRssMb(),
                     Runtime.getRuntime().maxMemory() / 1048576.0);
         } finally {
             deleteRecursively(stateDir);
+        }
+    }
+
+    /**
+     * {@code bootstrap} on the same data, at the job's parallelism, from empty rollup tables: from the
+     * start (preflight) until the rollups are written and the savepoint is complete.
+     */
+    private BenchReport.BootstrapRun bootstrap(DatabaseTarget target, Path benchDir) throws Exception {
+        RollupReset.clearAll(target);
+        long liveRows = Slots.liveSourceRows(target);
+        String slot = SLOT + "_bootstrap";
+        try {
+            Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
+                    benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT), line -> say("%s", line));
+            boolean exact = SnapshotJudge.verify(target).isEqual();
+            return new BenchReport.BootstrapRun(liveRows, outcome.seconds(), job.parallelism(), exact);
+        } finally {
+            Slots.dropWhenInactive(target, slot, 60_000);
         }
     }
 

@@ -31,7 +31,7 @@ final class JobUnderTest {
     static JobConfig config(DatabaseTarget target, String slot, Path stateDir, BenchRunner.JobSettings settings, String backend,
             int restPort) {
         return new JobConfig(target, target, slot, BenchRunner.PUBLICATION, Startup.INITIAL, stateDir, null,
-                settings.checkpointIntervalMs(backend), RetentionPolicy.DEFAULT, 3_600_000L, 1, restPort)
+                settings.checkpointIntervalMs(backend), RetentionPolicy.DEFAULT, 3_600_000L, settings.parallelism(), restPort)
                 .withSnapshotCheckpointIntervalMs(settings.snapshotCheckpointIntervalMs(backend));
     }
 

@@ -78,6 +78,11 @@ public class BenchCommand implements Callable<Integer> {
                     + " checkpoints, as run and flink-conf/config.yaml; hashmap: heap, full checkpoints. Default: ${DEFAULT-VALUE}.")
     List<String> stateBackends;
 
+    @Option(names = "--parallelism", defaultValue = "1", paramLabel = "N",
+            description = "Parallelism of the source ceiling, the job and the bootstrap, all alike (the bootstrap's target"
+                    + " compares them at 2). Default: ${DEFAULT-VALUE}.")
+    int parallelism;
+
     @Option(names = "--jfr", paramLabel = "DIR",
             description = "Also record each backend's snapshot and catch-up with the JDK Flight Recorder (the job runs in this JVM):"
                     + " DIR/<backend>-snapshot.jfr, DIR/<backend>-catchup.jfr.")
@@ -112,7 +117,7 @@ public class BenchCommand implements Callable<Integer> {
     }
 
     BenchRunner.JobSettings jobSettings() {
-        return new BenchRunner.JobSettings(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends);
+        return new BenchRunner.JobSettings(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends, parallelism);
     }
 
     @Override

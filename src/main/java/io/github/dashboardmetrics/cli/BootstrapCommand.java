@@ -1,23 +1,9 @@
 package io.github.dashboardmetrics.cli;
 
-import io.github.dashboardmetrics.backfill.BackfillWriter;
-import io.github.dashboardmetrics.bootstrap.BootstrapJob;
-import io.github.dashboardmetrics.bootstrap.BootstrapMarker;
-import io.github.dashboardmetrics.bootstrap.BootstrapRecord;
-import io.github.dashboardmetrics.bootstrap.ExportedSnapshotSlot;
+import io.github.dashboardmetrics.bootstrap.Bootstrap;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
-import io.github.dashboardmetrics.sink.DeadLetterTable;
-import io.github.dashboardmetrics.sink.ProgressTable;
-import io.github.dashboardmetrics.source.SourcePreflight;
-import io.github.dashboardmetrics.verify.RollupVerifier;
-import io.github.dashboardmetrics.verify.VerifyReport;
-import io.github.dashboardmetrics.verify.VerifyScope;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,8 +24,6 @@ import picocli.CommandLine.Option;
                 "The slot must not exist yet. A bootstrap killed midway is started again with the same command: it drops "
                 + "the slot it had created and starts over."})
 public final class BootstrapCommand implements Callable<Integer> {
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
-
     @Mixin
     DatabaseOptions db;
 
@@ -73,60 +57,12 @@ public final class BootstrapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
-        }
-        RetentionPolicy retention = new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays);
         db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
-        DatabaseTarget source = db.source();
-        DatabaseTarget rollup = db.rollup();
-        long started = System.nanoTime();
-
-        System.out.println("[1/5] Checking the databases...");
-        SourcePreflight.Result checked = SourcePreflight.check(source, rollup, publication);
-        Files.createDirectories(savepointDir);
-        BootstrapMarker marker = new BootstrapMarker(savepointDir, slot);
-        marker.cleanUpAfterAnEarlierAttempt(source, System.out::println);
-        SourcePreflight.requireNoSlot(source, slot);
-
-        Path savepoint = savepointDir.resolve("bootstrap-" + slot + "-" + STAMP.format(Instant.now())).toAbsolutePath();
-        marker.begin(savepoint);
-        System.out.println("[2/5] Creating replication slot " + slot + " with an exported snapshot...");
-        BootstrapJob.Result result;
-        long consistentPoint;
-        try (ExportedSnapshotSlot exported = ExportedSnapshotSlot.create(source, slot)) {
-            consistentPoint = exported.consistentPoint();
-            System.out.println("      consistent point " + ProgressTable.lsnText(consistentPoint) + "; snapshot "
-                    + exported.snapshotName());
-            System.out.printf("[3/5] Reading %d tables in key ranges with %d readers, through the job's pipeline...%n",
-                    checked.capturedTables().size(), parallelism);
-            result = BootstrapJob.run(new BootstrapJob.Settings(source, checked.capturedTables(), parallelism, retention),
-                    exported.snapshotName(), System.currentTimeMillis(), savepoint.toUri().toString(), received -> {
-                        if (received % 50_000 == 0) {
-                            System.out.println("      " + received + " rollup rows so far");
-                        }
-                    });
-        }
-        new BootstrapRecord(slot, consistentPoint, source.schema(), retention).write(savepoint);
-        long buckets = result.rollups().values().stream().mapToLong(List::size).sum();
-        System.out.printf("      savepoint %s; %d buckets, %d refused rows (%.1f s)%n", savepoint, buckets,
-                result.deadLetters().size(), (System.nanoTime() - started) / 1e9);
-
-        System.out.println("[4/5] Writing the rollup tables to match, in one transaction...");
-        VerifyScope scope = new VerifyScope(null, null, null, hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays,
-                Instant.now());
-        VerifyReport report = RollupVerifier.compare(rollup, scope, result.rollups(), List.of());
-        BackfillWriter.Applied applied = report.isEqual() ? new BackfillWriter.Applied(0, 0)
-                : BackfillWriter.apply(rollup, report);
-        if (!result.deadLetters().isEmpty()) {
-            DeadLetterTable.insertAll(rollup, result.deadLetters());
-        }
-        System.out.printf("      %d rows upserted, %d deleted; %d dead letters%n", applied.upserted(), applied.deleted(),
-                result.deadLetters().size());
-        marker.end();
-
-        System.out.printf("[5/5] Done in %.1f s. Stream on from the savepoint with:%n%n", (System.nanoTime() - started) / 1e9);
-        System.out.println("  " + String.join(" ", runCommand(savepoint)));
+        Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(db.source(), db.rollup(), slot, publication,
+                savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays)),
+                System.out::println);
+        System.out.printf("Done in %.1f s. Stream on from the savepoint with:%n%n", outcome.seconds());
+        System.out.println("  " + String.join(" ", runCommand(outcome.savepoint())));
         System.out.println();
         System.out.println("Run it once: after its first checkpoint, resume with run alone (its newest checkpoint).");
         return 0;

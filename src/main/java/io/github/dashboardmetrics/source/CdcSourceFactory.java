@@ -76,6 +76,8 @@ public final class CdcSourceFactory {
                 startup = StartupOptions.snapshot();
                 break;
             case COMMITTED:
+                // Starts at the slot's restart point (SlotStartDialect), not Flink CDC's confirmed
+                // position, which would drop changes of transactions that straddle it.
                 startup = StartupOptions.committed();
                 break;
             default:

@@ -33,7 +33,7 @@ public final class WholeUnitPostgresSource<T> extends PostgresSourceBuilder.Post
     private static final long serialVersionUID = 1L;
 
     WholeUnitPostgresSource(PostgresSourceConfigFactory configFactory, DebeziumDeserializationSchema<T> deserializer) {
-        super(configFactory, deserializer, new PostgresOffsetFactory(), new PostgresDialect(configFactory.create(0)));
+        super(configFactory, deserializer, new PostgresOffsetFactory(), new SlotStartDialect(configFactory.create(0)));
     }
 
     @Override

@@ -26,9 +26,9 @@ class BenchReportTest {
                 10_000, 5_000, 1500, 900, CHECKPOINTS, 100_000, 25.0, false);
         BenchReport.Ceiling ceiling = new BenchReport.Ceiling(100_000, 2.0, new SourceCeiling.Drain(100_000, 5.0, 0.8));
         RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, 31.0, true, "/tmp/run.log");
-        return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, null, List.of("rocksdb", "hashmap")),
+        return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, null, List.of("rocksdb", "hashmap"), 2),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 1.5, 100_000, ceiling,
-                List.of(rocksdb, hashmap), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
+                List.of(rocksdb, hashmap), new BenchReport.BootstrapRun(100_000, 1.0, 2, true), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
                 new RawDecodeReader.Result(60_050, 0.5), restore, 2_500, 2_048);
     }
 
@@ -49,6 +49,10 @@ class BenchReportTest {
         assertThat(json.get("freshness_p99_ms_at_1000_hashmap").asDouble()).isEqualTo(2500);
         assertThat(json.get("restore_s").asDouble()).isEqualTo(12.0);
         assertThat(json.get("restore_steady_s").asDouble()).isEqualTo(31.0);
+        assertThat(json.get("parallelism").asInt()).isEqualTo(2);
+        assertThat(json.get("bootstrap_rows_per_s").asDouble()).isEqualTo(100_000);
+        assertThat(json.at("/bootstrap/exact").asBoolean()).isTrue();
+        assertThat(json.at("/targets_met/bootstrap_ge_3x_snapshot_rocksdb").asBoolean()).as("2.5 times 40,000").isFalse();
         assertThat(json.at("/backends/hashmap/checkpoints/duration_p50_ms").asDouble()).isEqualTo(300);
         assertThat(json.at("/backends/hashmap/checkpoint_interval_ms").asLong()).isEqualTo(5_000);
         assertThat(json.at("/source_ceiling/first_change_after_s").asDouble()).isEqualTo(0.8);
@@ -94,7 +98,7 @@ class BenchReportTest {
         BackendRun scale = new BackendRun("rocksdb", 500, 10_000_000, 1000, true, -1, 900_000_000, 900_000_000, List.of(), false, 0, 0,
                 1800, 700, CHECKPOINTS, 0, Double.NaN, false);
         BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500L, null, List.of("rocksdb")),
-                new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 60, 10_000_000, null, List.of(scale), null,
+                new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 60, 10_000_000, null, List.of(scale), null, null,
                 null, null, null, 3_000, 2_048);
         JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(report.toJson()));
         assertThat(json.get("snapshot_rows_per_s_rocksdb").asDouble()).isEqualTo(10_000);

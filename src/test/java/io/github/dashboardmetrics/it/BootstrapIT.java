@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * snapshot through the job's pipeline, its state written as a savepoint, the rollups written to
  * match; then the printed {@code run} command streams on from the slot's consistent point. Every
  * change committed during the bootstrap, between it and the start of {@code run}, and after, must
- * be counted exactly once: the rollups end equal to the recomputation.
+ * be counted exactly once: the rollups end equal to the recomputation. A first attempt is killed
+ * with SIGKILL while it reads: the same command cleans up after it and starts over, leaving no
+ * orphaned slot. Once the job has streamed, the printed command is refused.
  */
 class BootstrapIT {
     private static final Duration BOOTSTRAP = Duration.ofSeconds(300);
@@ -44,15 +46,35 @@ class BootstrapIT {
                 List<String> bootstrapArgs = new ArrayList<>(database);
                 bootstrapArgs.addAll(List.of("--slot", "boot", "--publication", "boot", "--savepoint-dir",
                         dir.resolve("savepoints").toString(), "--parallelism", "2"));
-                JobProcess bootstrap = JobProcess.start(JobProcess.Command.of("bootstrap", bootstrapArgs),
-                        dir.resolve("bootstrap.log"));
-                long deadline = System.nanoTime() + BOOTSTRAP.toNanos();
+                JobProcess.Command bootstrapCommand = JobProcess.Command.of("bootstrap", bootstrapArgs);
+
+                // Killed midway, while it reads: its slot is left behind, and the marker that names it.
+                JobProcess killed = JobProcess.start(bootstrapCommand, dir.resolve("killed-bootstrap.log"));
+                killed.awaitLog("[3/4]", BOOTSTRAP);
+                workload.run(300);
+                killed.kill();
+                assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'boot'"))
+                        .as("the killed attempt's slot").isEqualTo(1);
+                assertThat(dir.resolve("savepoints").resolve("bootstrap-boot.inprogress")).exists();
+
+                // The same command again: it drops that slot and starts over, while the workload goes on,
+                // and transactions held open across the slot's creation straddle its consistent point.
+                JobProcess bootstrap;
                 long during = 0;
-                while (bootstrap.isAlive()) { // changes all through the bootstrap: before, at and after the consistent point
-                    assertThat(System.nanoTime()).as("bootstrap still running").isLessThan(deadline);
-                    during += workload.run(40);
+                try (HeldTransactions held = HeldTransactions.start(target)) {
+                    bootstrap = JobProcess.start(bootstrapCommand, dir.resolve("bootstrap.log"));
+                    long deadline = System.nanoTime() + BOOTSTRAP.toNanos();
+                    while (bootstrap.isAlive()) { // changes all through the bootstrap: before, at and after the consistent point
+                        assertThat(System.nanoTime()).as("bootstrap still running").isLessThan(deadline);
+                        during += workload.run(40);
+                    }
+                    assertThat(held.committed()).as("held transactions committed during the bootstrap").isPositive();
                 }
                 assertThat(bootstrap.awaitExit(Duration.ZERO)).as(bootstrap.log()).isZero();
+                assertThat(bootstrap.log()).contains("did not finish: dropping its slot");
+                assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots"))
+                        .as("one slot: the second attempt's, nothing orphaned").isEqualTo(1);
+                assertThat(dir.resolve("savepoints").resolve("bootstrap-boot.inprogress")).doesNotExist();
                 System.out.println("changes during the bootstrap: " + during);
                 assertThat(during).isPositive();
                 List<String> printed = printedRunCommand(bootstrap.log());
@@ -64,14 +86,96 @@ class BootstrapIT {
                         "--parallelism", "2"));
                 try (JobProcess run = JobProcess.start(JobProcess.Command.run(runArgs), dir.resolve("run.log"))) {
                     workload.run(2_500);
-                    VerifyReport report = Await.until("rollups equal to the recomputation", CATCH_UP,
-                            () -> RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now())),
-                            VerifyReport::isEqual);
+                    VerifyReport report;
+                    try {
+                        report = Await.until("rollups equal to the recomputation", CATCH_UP,
+                                () -> {
+                                    if (!run.isAlive()) {
+                                        throw new AssertionError("run exited with " + run.awaitExit(Duration.ZERO));
+                                    }
+                                    return RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now()));
+                                },
+                                VerifyReport::isEqual);
+                    } catch (AssertionError e) {
+                        String log = run.log();
+                        throw new AssertionError(e.getMessage() + "\n--- end of run.log:\n"
+                                + log.substring(Math.max(0, log.length() - 20_000)), e);
+                    }
                     System.out.println(report.summary(5));
+                    run.log().lines().filter(l -> l.contains("Streaming from replication slot")).forEach(System.out::println);
                     assertThat(run.isAlive()).as("job still running").isTrue();
                     assertThat(run.log()).contains("Resuming from");
+                    run.kill();
                 }
+                // The printed command a second time, once the job has streamed from the slot: refused,
+                // it would restore the bootstrap's state while the slot is past its consistent point.
+                List<String> again = new ArrayList<>(printed);
+                again.addAll(List.of("--state-dir", dir.resolve("state-again").toString()));
+                JobProcess refused = JobProcess.start(JobProcess.Command.run(again), dir.resolve("run-again.log"));
+                assertThat(refused.awaitExit(Duration.ofSeconds(120))).as(refused.log()).isEqualTo(2);
+                assertThat(refused.log()).contains("this savepoint was already started from");
             }
+        }
+    }
+
+    /**
+     * Transactions that each stay open for {@value #HOLD_MS} ms between two usage inserts, one after
+     * the other on a thread of their own: one of them is open when the bootstrap's slot reaches its
+     * consistent point, so its first insert lies before that point and its commit after it. It must
+     * come through the slot, whole, and not through the snapshot.
+     */
+    private static final class HeldTransactions implements AutoCloseable {
+        static final long HOLD_MS = 50;
+        private final Thread thread;
+        private final java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicReference<Exception> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private volatile boolean running = true;
+
+        private HeldTransactions(DatabaseTarget target) {
+            thread = new Thread(() -> {
+                String insert = "INSERT INTO unstract.usage (created_at, modified_at, id, adapter_instance_id, usage_type,"
+                        + " llm_usage_reason, model_name, embedding_tokens, prompt_tokens, completion_tokens, total_tokens,"
+                        + " cost_in_dollars, organization_id) SELECT now(), now(), gen_random_uuid(), 'held', 'llm', 'extraction',"
+                        + " 'held', 0, 1, 1, 2, 0.25, min(id) FROM unstract.organization";
+                try (java.sql.Connection c = target.connect()) {
+                    c.setAutoCommit(false);
+                    while (running) {
+                        try (java.sql.Statement st = c.createStatement()) {
+                            st.execute(insert);
+                            Thread.sleep(HOLD_MS); // the transaction held open on purpose
+                            st.execute(insert);
+                            c.commit();
+                            committed.incrementAndGet();
+                        } catch (java.sql.SQLException e) {
+                            c.rollback(); // e.g. a lock the workload holds: this one is simply not committed
+                        }
+                    }
+                } catch (Exception e) {
+                    failure.set(e);
+                }
+            }, "held-transactions");
+            thread.setDaemon(true);
+        }
+
+        static HeldTransactions start(DatabaseTarget target) {
+            HeldTransactions held = new HeldTransactions(target);
+            held.thread.start();
+            return held;
+        }
+
+        long committed() {
+            if (failure.get() != null) {
+                throw new IllegalStateException("the held transactions failed", failure.get());
+            }
+            return committed.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join();
+            committed();
         }
     }
 

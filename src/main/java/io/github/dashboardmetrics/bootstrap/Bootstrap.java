@@ -1,0 +1,98 @@
+package io.github.dashboardmetrics.bootstrap;
+
+import io.github.dashboardmetrics.backfill.BackfillWriter;
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.sink.DeadLetterTable;
+import io.github.dashboardmetrics.sink.ProgressTable;
+import io.github.dashboardmetrics.source.SourcePreflight;
+import io.github.dashboardmetrics.verify.RollupVerifier;
+import io.github.dashboardmetrics.verify.VerifyReport;
+import io.github.dashboardmetrics.verify.VerifyScope;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * A whole bootstrap, as {@code bootstrap} runs it (and the benchmark measures it): preflight, the
+ * slot with its exported snapshot, the bounded job ({@link BootstrapJob}) writing the savepoint,
+ * the record beside it ({@link BootstrapRecord}), the rollup tables and dead letters written to
+ * match. A bootstrap killed midway is cleaned up by the next one with the same slot
+ * ({@link BootstrapMarker}).
+ */
+public final class Bootstrap {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    /** What to bootstrap, and from where. */
+    public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication,
+            Path savepointDir, int parallelism, RetentionPolicy retention) {
+        public Settings {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
+            }
+            DatabaseTarget.requireIdentifier(slot, "slot name");
+        }
+    }
+
+    /** What a bootstrap did: where its savepoint is, where the slot's changes begin, what it wrote. */
+    public record Outcome(Path savepoint, long consistentPoint, long buckets, long deadLetters, long upserted, long deleted,
+            double seconds) {}
+
+    private Bootstrap() {}
+
+    /** Runs a bootstrap; {@code progress} hears each step. */
+    public static Outcome run(Settings s, Consumer<String> progress) throws Exception {
+        long started = System.nanoTime();
+        progress.accept("[1/4] Checking the databases...");
+        SourcePreflight.Result checked = SourcePreflight.check(s.source(), s.rollup(), s.publication());
+        Files.createDirectories(s.savepointDir());
+        BootstrapMarker marker = new BootstrapMarker(s.savepointDir(), s.slot());
+        marker.cleanUpAfterAnEarlierAttempt(s.source(), progress);
+        SourcePreflight.requireNoSlot(s.source(), s.slot());
+
+        Path savepoint = s.savepointDir().resolve("bootstrap-" + s.slot() + "-" + STAMP.format(Instant.now())).toAbsolutePath();
+        marker.begin(savepoint);
+        progress.accept("[2/4] Creating replication slot " + s.slot() + " with an exported snapshot...");
+        BootstrapJob.Result result;
+        long consistentPoint;
+        try (ExportedSnapshotSlot exported = ExportedSnapshotSlot.create(s.source(), s.slot())) {
+            consistentPoint = exported.consistentPoint();
+            progress.accept("      consistent point " + ProgressTable.lsnText(consistentPoint) + "; snapshot "
+                    + exported.snapshotName());
+            progress.accept(String.format(Locale.ROOT,
+                    "[3/4] Reading %d tables in key ranges with %d readers, through the job's pipeline...",
+                    checked.capturedTables().size(), s.parallelism()));
+            result = BootstrapJob.run(new BootstrapJob.Settings(s.source(), checked.capturedTables(), s.parallelism(),
+                    s.retention()), exported.snapshotName(), System.currentTimeMillis(), savepoint.toUri().toString(),
+                    received -> {
+                        if (received % 50_000 == 0) {
+                            progress.accept("      " + received + " rollup rows so far");
+                        }
+                    });
+        }
+        new BootstrapRecord(s.slot(), consistentPoint, s.source().schema(), s.retention()).write(savepoint);
+        long buckets = result.rollups().values().stream().mapToLong(List::size).sum();
+        progress.accept(String.format(Locale.ROOT, "      savepoint %s; %d buckets, %d refused rows (%.1f s)", savepoint,
+                buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
+
+        progress.accept("[4/4] Writing the rollup tables to match, in one transaction...");
+        RetentionPolicy r = s.retention();
+        VerifyScope scope = new VerifyScope(null, null, null, r.hourlyDays(), r.dailyDays(), r.monthlyDays(), Instant.now());
+        VerifyReport report = RollupVerifier.compare(s.rollup(), scope, result.rollups(), List.of());
+        BackfillWriter.Applied applied = report.isEqual() ? new BackfillWriter.Applied(0, 0)
+                : BackfillWriter.apply(s.rollup(), report);
+        if (!result.deadLetters().isEmpty()) {
+            DeadLetterTable.insertAll(s.rollup(), result.deadLetters());
+        }
+        progress.accept(String.format(Locale.ROOT, "      %d rows upserted, %d deleted; %d dead letters", applied.upserted(),
+                applied.deleted(), result.deadLetters().size()));
+        marker.end();
+        return new Outcome(savepoint, consistentPoint, buckets, result.deadLetters().size(), applied.upserted(),
+                applied.deleted(), (System.nanoTime() - started) / 1e9);
+    }
+}
