@@ -4,7 +4,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Columns of a row read with JDBC, typed the way Debezium's connector types them for
@@ -14,7 +13,7 @@ import java.util.UUID;
  * The result set's columns are those of {@link RowProjection#columns}, in that order; the object
  * reads its current row.
  */
-final class JdbcRowFields implements RowFields {
+final class JdbcRowFields extends TypedRowFields {
     private final ResultSet rows;
     private final List<String> columns;
 
@@ -31,48 +30,13 @@ final class JdbcRowFields implements RowFields {
         return i + 1;
     }
 
-    private Object value(String column) throws BadChangeEvent {
+    @Override
+    Object value(String column) throws BadChangeEvent {
         try {
             return rows.getObject(index(column));
         } catch (SQLException e) {
             throw new BadChangeEvent("column " + column + " cannot be read: " + e.getMessage());
         }
-    }
-
-    @Override
-    public String text(String column) throws BadChangeEvent {
-        Object v = value(column);
-        if (v == null || v instanceof String) {
-            return (String) v;
-        }
-        if (v instanceof UUID || v instanceof Number) {
-            return v.toString();
-        }
-        throw new BadChangeEvent("column " + column + " is not text");
-    }
-
-    @Override
-    public Long longValue(String column) throws BadChangeEvent {
-        Object v = value(column);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Long || v instanceof Integer || v instanceof Short) {
-            return ((Number) v).longValue();
-        }
-        throw new BadChangeEvent("column " + column + " is not an integer");
-    }
-
-    @Override
-    public Double doubleValue(String column) throws BadChangeEvent {
-        Object v = value(column);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer) {
-            return ((Number) v).doubleValue();
-        }
-        throw new BadChangeEvent("column " + column + " is not a number");
     }
 
     @Override

@@ -11,52 +11,17 @@ import org.apache.kafka.connect.data.Struct;
  * Anything else is refused ({@link BadChangeEvent}); the caller then decodes the event through
  * JSON, which reports it the usual way.
  */
-final class StructRowFields implements RowFields {
+final class StructRowFields extends TypedRowFields {
     private final Struct image;
 
     StructRowFields(Struct image) {
         this.image = image;
     }
 
-    private Object value(String column) {
+    @Override
+    Object value(String column) {
         Field field = image.schema().field(column);
         return field == null ? null : image.get(field);
-    }
-
-    @Override
-    public String text(String column) throws BadChangeEvent {
-        Object v = value(column);
-        if (v == null || v instanceof String) {
-            return (String) v;
-        }
-        if (v instanceof Number) {
-            return v.toString();
-        }
-        throw new BadChangeEvent("column " + column + " is not text");
-    }
-
-    @Override
-    public Long longValue(String column) throws BadChangeEvent {
-        Object v = value(column);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Long || v instanceof Integer || v instanceof Short) {
-            return ((Number) v).longValue();
-        }
-        throw new BadChangeEvent("column " + column + " is not an integer");
-    }
-
-    @Override
-    public Double doubleValue(String column) throws BadChangeEvent {
-        Object v = value(column);
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer) {
-            return ((Number) v).doubleValue();
-        }
-        throw new BadChangeEvent("column " + column + " is not a number");
     }
 
     @Override

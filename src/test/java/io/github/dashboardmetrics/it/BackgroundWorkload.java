@@ -6,35 +6,45 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Keeps a workload writing changes, one step after the other, on a thread of its own until
- * {@link #close()}: the load under which a fault is injected. The generator must not be used by
- * anyone else meanwhile.
+ * {@link #close()}: the load under which a fault is injected. The generator (or whatever the step
+ * writes with) must not be used by anyone else meanwhile.
  */
 final class BackgroundWorkload implements AutoCloseable {
+    /** One step of a load: what it wrote (row changes, transactions...). */
+    interface Step {
+        long run() throws Exception;
+    }
+
     private final Thread thread;
     private final AtomicLong changes = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean running = true;
 
-    private BackgroundWorkload(WorkloadGenerator workload) {
+    private BackgroundWorkload(String name, Step step) {
         thread = new Thread(() -> {
             try {
                 while (running) {
-                    changes.addAndGet(workload.step());
+                    changes.addAndGet(step.run());
                 }
             } catch (Throwable e) {
                 failure.set(e);
             }
-        }, "background-workload");
+        }, name);
         thread.setDaemon(true);
     }
 
     static BackgroundWorkload start(WorkloadGenerator workload) {
-        BackgroundWorkload background = new BackgroundWorkload(workload);
+        return start("background-workload", workload::step);
+    }
+
+    /** Runs {@code step} over and over on a thread named {@code name}. */
+    static BackgroundWorkload start(String name, Step step) {
+        BackgroundWorkload background = new BackgroundWorkload(name, step);
         background.thread.start();
         return background;
     }
 
-    /** Row changes committed so far; fails if the workload stopped on an error. */
+    /** What the steps wrote so far (row changes, for a workload); fails if the workload stopped on an error. */
     long changes() {
         Throwable error = failure.get();
         if (error != null) {

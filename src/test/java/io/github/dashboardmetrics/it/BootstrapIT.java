@@ -61,14 +61,15 @@ class BootstrapIT {
                 // and transactions held open across the slot's creation straddle its consistent point.
                 JobProcess bootstrap;
                 long during = 0;
-                try (HeldTransactions held = HeldTransactions.start(target)) {
+                try (HeldTransactions held = new HeldTransactions(target);
+                        BackgroundWorkload holding = BackgroundWorkload.start("held-transactions", held)) {
                     bootstrap = JobProcess.start(bootstrapCommand, dir.resolve("bootstrap.log"));
                     long deadline = System.nanoTime() + BOOTSTRAP.toNanos();
                     while (bootstrap.isAlive()) { // changes all through the bootstrap: before, at and after the consistent point
                         assertThat(System.nanoTime()).as("bootstrap still running").isLessThan(deadline);
                         during += workload.run(40);
                     }
-                    assertThat(held.committed()).as("held transactions committed during the bootstrap").isPositive();
+                    assertThat(holding.changes()).as("held transactions committed during the bootstrap").isPositive();
                 }
                 assertThat(bootstrap.awaitExit(Duration.ZERO)).as(bootstrap.log()).isZero();
                 assertThat(bootstrap.log()).contains("did not finish: dropping its slot");
@@ -120,62 +121,40 @@ class BootstrapIT {
 
     /**
      * Transactions that each stay open for {@value #HOLD_MS} ms between two usage inserts, one after
-     * the other on a thread of their own: one of them is open when the bootstrap's slot reaches its
-     * consistent point, so its first insert lies before that point and its commit after it. It must
-     * come through the slot, whole, and not through the snapshot.
+     * the other: one of them is open when the bootstrap's slot reaches its consistent point, so its
+     * first insert lies before that point and its commit after it. It must come through the slot,
+     * whole, and not through the snapshot. A step returns 1 per transaction committed.
      */
-    private static final class HeldTransactions implements AutoCloseable {
+    private static final class HeldTransactions implements BackgroundWorkload.Step, AutoCloseable {
         static final long HOLD_MS = 50;
-        private final Thread thread;
-        private final java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
-        private final java.util.concurrent.atomic.AtomicReference<Exception> failure =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        private volatile boolean running = true;
+        private static final String INSERT = "INSERT INTO unstract.usage (created_at, modified_at, id, adapter_instance_id,"
+                + " usage_type, llm_usage_reason, model_name, embedding_tokens, prompt_tokens, completion_tokens,"
+                + " total_tokens, cost_in_dollars, organization_id) SELECT now(), now(), gen_random_uuid(), 'held', 'llm',"
+                + " 'extraction', 'held', 0, 1, 1, 2, 0.25, min(id) FROM unstract.organization";
+        private final java.sql.Connection connection;
 
-        private HeldTransactions(DatabaseTarget target) {
-            thread = new Thread(() -> {
-                String insert = "INSERT INTO unstract.usage (created_at, modified_at, id, adapter_instance_id, usage_type,"
-                        + " llm_usage_reason, model_name, embedding_tokens, prompt_tokens, completion_tokens, total_tokens,"
-                        + " cost_in_dollars, organization_id) SELECT now(), now(), gen_random_uuid(), 'held', 'llm', 'extraction',"
-                        + " 'held', 0, 1, 1, 2, 0.25, min(id) FROM unstract.organization";
-                try (java.sql.Connection c = target.connect()) {
-                    c.setAutoCommit(false);
-                    while (running) {
-                        try (java.sql.Statement st = c.createStatement()) {
-                            st.execute(insert);
-                            Thread.sleep(HOLD_MS); // the transaction held open on purpose
-                            st.execute(insert);
-                            c.commit();
-                            committed.incrementAndGet();
-                        } catch (java.sql.SQLException e) {
-                            c.rollback(); // e.g. a lock the workload holds: this one is simply not committed
-                        }
-                    }
-                } catch (Exception e) {
-                    failure.set(e);
-                }
-            }, "held-transactions");
-            thread.setDaemon(true);
-        }
-
-        static HeldTransactions start(DatabaseTarget target) {
-            HeldTransactions held = new HeldTransactions(target);
-            held.thread.start();
-            return held;
-        }
-
-        long committed() {
-            if (failure.get() != null) {
-                throw new IllegalStateException("the held transactions failed", failure.get());
-            }
-            return committed.get();
+        HeldTransactions(DatabaseTarget target) throws java.sql.SQLException {
+            connection = target.connect();
+            connection.setAutoCommit(false);
         }
 
         @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join();
-            committed();
+        public long run() throws Exception {
+            try (java.sql.Statement st = connection.createStatement()) {
+                st.execute(INSERT);
+                Thread.sleep(HOLD_MS); // the transaction held open on purpose
+                st.execute(INSERT);
+                connection.commit();
+                return 1;
+            } catch (java.sql.SQLException e) {
+                connection.rollback(); // e.g. a lock the workload holds: this one is simply not committed
+                return 0;
+            }
+        }
+
+        @Override
+        public void close() throws java.sql.SQLException {
+            connection.close();
         }
     }
 
