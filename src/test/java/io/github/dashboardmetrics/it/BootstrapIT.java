@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.WorkloadGenerator;
+import io.github.dashboardmetrics.pipeline.CheckpointLocator;
 import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import io.github.dashboardmetrics.verify.VerifyScope;
@@ -14,8 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code bootstrap} as a user runs it, while Unstract keeps writing: the bulk read of one exported
@@ -24,15 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  * change committed during the bootstrap, between it and the start of {@code run}, and after, must
  * be counted exactly once: the rollups end equal to the recomputation. A first attempt is killed
  * with SIGKILL while it reads: the same command cleans up after it and starts over, leaving no
- * orphaned slot. Once the job has streamed, the printed command is refused.
+ * orphaned slot. The job is killed after the hand-off and resumed with {@code run} alone. Once it has
+ * streamed, the printed command is refused. On both state backends: the savepoint restores on
+ * either.
  */
 class BootstrapIT {
     private static final Duration BOOTSTRAP = Duration.ofSeconds(300);
     private static final Duration CATCH_UP = Duration.ofSeconds(240);
 
-    @Test
-    void bootstrapWhileTheWorkloadRunsThenStreamOnFromItsSavepoint(@TempDir Path dir) throws Exception {
-        long seed = Exactness.seed("BootstrapIT");
+    @ParameterizedTest(name = "run on {0}")
+    @ValueSource(strings = {"rocksdb", "hashmap"})
+    void bootstrapWhileTheWorkloadRunsThenStreamOnFromItsSavepoint(String stateBackend, @TempDir Path dir) throws Exception {
+        long seed = Exactness.seed("BootstrapIT " + stateBackend);
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
             db.createUnstractSchema("unstract", true);
             DatabaseTarget target = db.target("unstract");
@@ -84,30 +90,33 @@ class BootstrapIT {
 
                 List<String> runArgs = new ArrayList<>(printed);
                 runArgs.addAll(List.of("--state-dir", dir.resolve("state").toString(), "--checkpoint-interval-ms", "1000",
-                        "--parallelism", "2"));
+                        "--parallelism", "2", "--state-backend", stateBackend));
                 try (JobProcess run = JobProcess.start(JobProcess.Command.run(runArgs), dir.resolve("run.log"))) {
                     workload.run(2_500);
-                    VerifyReport report;
-                    try {
-                        report = Await.until("rollups equal to the recomputation", CATCH_UP,
-                                () -> {
-                                    if (!run.isAlive()) {
-                                        throw new AssertionError("run exited with " + run.awaitExit(Duration.ZERO));
-                                    }
-                                    return RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now()));
-                                },
-                                VerifyReport::isEqual);
-                    } catch (AssertionError e) {
-                        String log = run.log();
-                        throw new AssertionError(e.getMessage() + "\n--- end of run.log:\n"
-                                + log.substring(Math.max(0, log.length() - 20_000)), e);
-                    }
-                    System.out.println(report.summary(5));
+                    awaitExact(run, target);
                     run.log().lines().filter(l -> l.contains("Streaming from replication slot")).forEach(System.out::println);
-                    assertThat(run.isAlive()).as("job still running").isTrue();
                     assertThat(run.log()).contains("Resuming from");
+                    // SIGKILL after the hand-off, once the job has a checkpoint of its own.
+                    Await.until("a completed checkpoint", CATCH_UP,
+                            () -> CheckpointLocator.latestCompleted(dir.resolve("state").resolve("checkpoints")),
+                            Optional::isPresent);
+                    workload.run(500);
                     run.kill();
                 }
+                workload.run(1_000); // piles up in the slot while the job is down
+
+                // Resumed with run alone: the printed command without the savepoint, the job's newest checkpoint.
+                List<String> resumeArgs = new ArrayList<>(runArgs);
+                int savepointAt = resumeArgs.indexOf("--from-savepoint");
+                resumeArgs.remove(savepointAt + 1);
+                resumeArgs.remove(savepointAt);
+                try (JobProcess resumed = JobProcess.start(JobProcess.Command.run(resumeArgs), dir.resolve("resumed.log"))) {
+                    workload.run(1_000);
+                    awaitExact(resumed, target);
+                    assertThat(resumed.log()).contains("Resuming from").contains("checkpoints");
+                    resumed.kill();
+                }
+
                 // The printed command a second time, once the job has streamed from the slot: refused,
                 // it would restore the bootstrap's state while the slot is past its consistent point.
                 List<String> again = new ArrayList<>(printed);
@@ -116,6 +125,22 @@ class BootstrapIT {
                 assertThat(refused.awaitExit(Duration.ofSeconds(120))).as(refused.log()).isEqualTo(2);
                 assertThat(refused.log()).contains("this savepoint was already started from");
             }
+        }
+    }
+
+    /** Waits until verify finds the rollups exact while {@code job} runs; on failure, the end of its log. */
+    private static void awaitExact(JobProcess job, DatabaseTarget target) throws Exception {
+        try {
+            VerifyReport report = Await.until("rollups equal to the recomputation", CATCH_UP, () -> {
+                if (!job.isAlive()) {
+                    throw new AssertionError("the job exited with " + job.awaitExit(Duration.ZERO));
+                }
+                return RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now()));
+            }, VerifyReport::isEqual);
+            System.out.println(report.summary(5));
+        } catch (AssertionError e) {
+            String log = job.log();
+            throw new AssertionError(e.getMessage() + "\n--- end of its log:\n" + log.substring(Math.max(0, log.length() - 20_000)), e);
         }
     }
 
