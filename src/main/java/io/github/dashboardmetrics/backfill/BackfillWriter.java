@@ -10,7 +10,9 @@ import io.github.dashboardmetrics.verify.VerifyReport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,50 +32,45 @@ public final class BackfillWriter {
         long deleted = 0;
         try (Connection c = rollup.connect()) {
             c.setAutoCommit(false);
-            Map<Granularity, PreparedStatement> upserts = new EnumMap<>(Granularity.class);
             Map<Granularity, PreparedStatement> deletes = new EnumMap<>(Granularity.class);
             try {
-                boolean guard = false; // upserts come from the source snapshot: their organisations exist
                 for (Granularity g : Granularity.values()) {
-                    upserts.put(g, c.prepareStatement(RollupStatements.upsertOrDelete(rollup.schema(), g, guard)));
                     deletes.put(g, c.prepareStatement("DELETE FROM \"" + rollup.schema() + "\".\"" + g.table()
                             + "\" WHERE organization_id IS NOT DISTINCT FROM ? AND \"" + g.bucketColumn()
                             + "\" = ? AND metric_name = ? AND project = ? AND tag = ?"));
                 }
+                List<RollupRow> toUpsert = new ArrayList<>();
                 for (VerifyReport.TableResult table : differences.tables()) {
                     Granularity g = table.granularity();
                     // A wrong row can differ in several ways at once: write it once.
-                    Map<RollupKey, Difference> toUpsert = new java.util.LinkedHashMap<>();
+                    Map<RollupKey, Difference> wrong = new java.util.LinkedHashMap<>();
                     for (Difference d : table.differences()) {
                         if (d.kind() == Difference.Kind.EXTRA) {
+                            // Any project and tag: one row at a time (there are few).
                             bindDelete(deletes.get(g), d.key());
                             deletes.get(g).addBatch();
                             deleted++;
                         } else {
-                            toUpsert.putIfAbsent(d.key(), d);
+                            wrong.putIfAbsent(d.key(), d);
                         }
                     }
-                    for (Difference d : toUpsert.values()) {
-                        RollupRow row = new RollupRow(g, d.key().organizationId(), d.key().metricName(),
+                    for (Difference d : wrong.values()) {
+                        toUpsert.add(new RollupRow(g, d.key().organizationId(), d.key().metricName(),
                                 d.expected().metricType(), d.key().bucket().toEpochMilli(), d.expected().metricValue(),
-                                d.expected().metricCount(), 0L);
-                        RollupStatements.bind(upserts.get(g), row, guard);
-                        upserts.get(g).addBatch();
-                        upserted++;
+                                d.expected().metricCount(), 0L));
                     }
                 }
                 for (Granularity g : Granularity.values()) {
                     deletes.get(g).executeBatch();
-                    upserts.get(g).executeBatch();
                 }
+                // Set-based, as the committer writes: a bootstrap upserts every bucket at once.
+                RollupStatements.upsertAll(c, rollup.schema(), toUpsert);
+                upserted = toUpsert.size();
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
                 throw e;
             } finally {
-                for (PreparedStatement ps : upserts.values()) {
-                    ps.close();
-                }
                 for (PreparedStatement ps : deletes.values()) {
                     ps.close();
                 }

@@ -3,8 +3,11 @@ package io.github.dashboardmetrics.sink;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one statement that writes a {@link RollupRow} to its table: an upsert of absolute values
@@ -19,6 +22,22 @@ import java.sql.SQLException;
  */
 public final class RollupStatements {
     private RollupStatements() {}
+
+    /**
+     * Upserts {@code rows} (each with a positive count) in the current transaction, set-based as the
+     * committer writes: one statement per tier, whatever their number. For writers of many rows at
+     * once (backfill, bootstrap); organisations are not checked.
+     */
+    public static void upsertAll(Connection connection, String schema, List<RollupRow> rows) throws SQLException {
+        List<CommitStatement.Item> items = new ArrayList<>(rows.size());
+        for (RollupRow row : rows) {
+            if (row.isDelete() || row.count <= 0) {
+                throw new IllegalArgumentException("not a row to upsert: " + row);
+            }
+            items.add(CommitStatement.Item.of(row));
+        }
+        new CommitStatement(schema, false).execute(connection, items);
+    }
 
     /** The SQL for one tier. {@code guardOrganization}: skip upserts for unknown organisations. */
     public static String upsertOrDelete(String schema, Granularity g, boolean guardOrganization) {
