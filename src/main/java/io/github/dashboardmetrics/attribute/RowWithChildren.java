@@ -76,6 +76,9 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
     @Override
     protected void openRows() {
         states = keyedStates(stateName, retention, deletedRowHorizon);
+        if (exportsStateAtEnd()) {
+            RowState.forBulkLoad(states);
+        }
         rows = getKeyedStateStore().getState(states.get(0));
         deleted = getKeyedStateStore().getState(states.get(1));
     }

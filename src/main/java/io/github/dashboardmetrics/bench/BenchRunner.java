@@ -192,12 +192,14 @@ public final class BenchRunner {
         RollupReset.clearAll(target);
         long liveRows = Slots.liveSourceRows(target);
         String slot = SLOT + "_bootstrap";
+        jdk.jfr.Recording recording = jfr.start("bootstrap");
         try {
             Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
                     benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT), line -> say("%s", line));
             boolean exact = SnapshotJudge.verify(target).isEqual();
             return new BenchReport.BootstrapRun(liveRows, outcome.seconds(), job.parallelism(), exact);
         } finally {
+            JfrPhases.stop(recording);
             Slots.dropWhenInactive(target, slot, 60_000);
         }
     }

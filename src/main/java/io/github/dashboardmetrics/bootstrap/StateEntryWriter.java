@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.bootstrap;
 
+import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateEntry;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +18,8 @@ import org.apache.flink.state.api.functions.KeyedStateBootstrapFunction;
 /**
  * Writes {@link StateEntry}s into the keyed state of one operator of the savepoint being built
  * (State Processor API), with the operator's own state descriptors: the same names, types, TTL
- * and serializers as the streaming job registers, so that it restores them as its own.
+ * and serializers as the streaming job registers, so that it restores them as its own (TTL without
+ * incremental cleanup while writing: {@link RowState#forBulkLoad}).
  */
 final class StateEntryWriter extends KeyedStateBootstrapFunction<String, StateEntry> {
     private static final long serialVersionUID = 1L;
@@ -32,7 +34,7 @@ final class StateEntryWriter extends KeyedStateBootstrapFunction<String, StateEn
 
     /** @param states the operator's keyed states, as it registers them */
     StateEntryWriter(List<? extends StateDescriptor<?, ?>> states) {
-        this.states = List.copyOf(states);
+        this.states = RowState.forBulkLoad(List.copyOf(states));
     }
 
     @Override

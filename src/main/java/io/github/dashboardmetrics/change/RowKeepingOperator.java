@@ -162,6 +162,11 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
         super.finish();
     }
 
+    /** Whether this operator runs in a bootstrap's bulk load ({@link #exportingStateAtEnd}). */
+    protected boolean exportsStateAtEnd() {
+        return exportStateAtEnd;
+    }
+
     /**
      * Makes this operator emit its whole keyed state at the end of its input ({@link #finish}):
      * the bootstrap's bounded job, whose state becomes the streaming job's savepoint.

@@ -79,6 +79,9 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
     protected void openRows() {
         rows = new EnumMap<>(RowKind.class);
         states = keyedStates(retention, deletedRowHorizon);
+        if (exportsStateAtEnd()) {
+            RowState.forBulkLoad(states);
+        }
         for (ValueStateDescriptor<byte[]> d : states) {
             RowKind kind = kindOfState(d.getName());
             if (kind != null) {

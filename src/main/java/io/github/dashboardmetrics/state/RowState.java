@@ -1,14 +1,16 @@
 package io.github.dashboardmetrics.state;
 
+import io.github.dashboardmetrics.change.RowChange;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import io.github.dashboardmetrics.change.RowChange;
 
 /**
  * What the operators that keep source rows (the normaliser, the file execution and execution
@@ -55,7 +57,7 @@ public final class RowState {
      * default) nothing expires. A row whose time lies more than a day in the future of its last
      * change could expire while its buckets are still kept (see docs).
      */
-    public static <T extends org.apache.flink.api.common.state.StateDescriptor<?, ?>> T expiringWithRetention(T d,
+    public static <T extends StateDescriptor<?, ?>> T expiringWithRetention(T d,
             io.github.dashboardmetrics.rollup.RetentionPolicy retention) {
         int longest = Math.max(retention.hourlyDays(), Math.max(retention.dailyDays(), retention.monthlyDays()));
         boolean allFinite = retention.hourlyDays() > 0 && retention.dailyDays() > 0 && retention.monthlyDays() > 0;
@@ -66,13 +68,34 @@ public final class RowState {
     }
 
     private static StateTtlConfig ttl(Duration after) {
-        return StateTtlConfig.newBuilder(after)
+        return ttl(after, true);
+    }
+
+    private static StateTtlConfig ttl(Duration after, boolean incrementalCleanup) {
+        StateTtlConfig.Builder b = StateTtlConfig.newBuilder(after)
                 .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .cleanupFullSnapshot()
-                .cleanupIncrementally(10, false)
-                .cleanupInRocksdbCompactFilter(1000)
-                .build();
+                .cleanupInRocksdbCompactFilter(1000);
+        return (incrementalCleanup ? b.cleanupIncrementally(10, false) : b).build();
+    }
+
+    /**
+     * The same states for a bulk load (a bootstrap's bounded job and the writer of its savepoint):
+     * TTL as before, but no incremental cleanup. Nothing a bulk load writes expires while it runs,
+     * and on the heap backend that cleanup starts a walk over the state's whole table on every
+     * access while the table is small or empty, which is most of a bootstrap (27 % of its CPU
+     * samples, BENCHMARKS.md). The cleanup strategy is not part of a savepoint: the streaming job
+     * restores the states with its own.
+     */
+    public static <D extends StateDescriptor<?, ?>> List<D> forBulkLoad(List<D> states) {
+        for (D d : states) {
+            StateTtlConfig ttl = d.getTtlConfig();
+            if (ttl.isEnabled()) {
+                d.enableTimeToLive(ttl(ttl.getTimeToLive(), false));
+            }
+        }
+        return states;
     }
 
     /** The bytes of a deleted row: only its positions. */
