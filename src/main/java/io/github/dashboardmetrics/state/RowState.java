@@ -77,7 +77,8 @@ public final class RowState {
                 .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                 .cleanupFullSnapshot()
                 .cleanupInRocksdbCompactFilter(1000);
-        return (incrementalCleanup ? b.cleanupIncrementally(10, false) : b).build();
+        // Without it, disable the background cleanup too: Flink cleans heap state incrementally by default.
+        return (incrementalCleanup ? b.cleanupIncrementally(10, false) : b.disableCleanupInBackground()).build();
     }
 
     /**
