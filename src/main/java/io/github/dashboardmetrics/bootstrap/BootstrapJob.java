@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.bootstrap;
 
+import io.github.dashboardmetrics.change.RowChange;
 import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
@@ -28,6 +29,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.OperatorIdentifier;
@@ -74,7 +76,7 @@ public final class BootstrapJob {
         // which refuses generic ones, so the state serializers are the same.
         conf.setString("pipeline.max-parallelism", StateBackendDefaults.SHARED.get("pipeline.max-parallelism"));
         conf.setString("parallelism.default", Integer.toString(settings.parallelism()));
-        conf.set(org.apache.flink.configuration.ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
+        conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
 
         List<KeyRange> ranges = new ArrayList<>();
@@ -86,7 +88,7 @@ public final class BootstrapJob {
                         "read the exported snapshot", TypeInformation.of(ChangeMessage.class))
                 .uid("bootstrap-snapshot-read")
                 .setParallelism(settings.parallelism());
-        SingleOutputStreamOperator<io.github.dashboardmetrics.change.RowChange> changes = MetricsPipeline.decode(messages);
+        SingleOutputStreamOperator<RowChange> changes = MetricsPipeline.decode(messages);
         MetricsPipeline.Rollups rollups = MetricsPipeline.fromChanges(changes,
                 new MetricsPipeline.Settings(settings.retention()), null, true);
 

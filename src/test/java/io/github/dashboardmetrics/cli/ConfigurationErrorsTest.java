@@ -2,12 +2,15 @@ package io.github.dashboardmetrics.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.dashboardmetrics.bootstrap.BootstrapRecord;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.ReplicationClient;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -19,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad configuration stops {@code run} before anything runs: exit code 2 and one message that
- * names the problem and its fix, no stack trace, no Flink job. Against real PostgreSQL servers.
+ * Bad configuration stops {@code run} (and {@code bootstrap}) before anything runs: exit code 2 and
+ * one message that names the problem and its fix, no stack trace, no Flink job. Against real
+ * PostgreSQL servers.
  */
 class ConfigurationErrorsTest {
     private static EmbeddedDatabase db;
@@ -53,7 +57,16 @@ class ConfigurationErrorsTest {
 
     /** Runs {@code run} with these options (plus the state dir) and returns exit code and stderr. */
     private static Result run(String... options) {
-        List<String> args = new ArrayList<>(List.of("run", "--state-dir", stateDir.toString(), "--web-port", "0"));
+        return command(List.of("run", "--state-dir", stateDir.toString(), "--web-port", "0"), options);
+    }
+
+    /** Runs {@code bootstrap} with these options (plus a savepoint dir) and returns exit code and stderr. */
+    private static Result bootstrap(String... options) {
+        return command(List.of("bootstrap", "--savepoint-dir", stateDir.resolve("bootstrap").toString()), options);
+    }
+
+    private static Result command(List<String> command, String... options) {
+        List<String> args = new ArrayList<>(command);
         args.addAll(List.of(options));
         PrintStream savedErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -79,6 +92,51 @@ class ConfigurationErrorsTest {
                 "--db-password-file", TestPasswordFile.path()));
         args.addAll(List.of(more));
         return args.toArray(String[]::new);
+    }
+
+    @Test
+    void bootstrapRefusesASlotThatExists() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_create_logical_replication_slot('taken', 'pgoutput')");
+        }
+        try {
+            bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "taken"))
+                    .failsWith("replication slot taken already exists");
+        } finally {
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot('taken')");
+            }
+        }
+    }
+
+    @Test
+    void bootstrapRefusesARoleWithoutReplication() {
+        bootstrap(database(db.jdbcUrl(), "no_replication", "--db-schema", "unstract")).failsWith("REPLICATION");
+    }
+
+    @Test
+    void startupCommittedRefusesASlotThatDoesNotExist() {
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "never_created", "--startup", "committed"))
+                .failsWith("replication slot never_created, which does not exist");
+    }
+
+    @Test
+    void aBootstrapSavepointStartsOnlyAsItWasBuilt() throws Exception {
+        Path savepoint = stateDir.resolve("bootstrap-savepoint");
+        Files.createDirectories(savepoint);
+        new BootstrapRecord("boot", 0x1000, "unstract", RetentionPolicy.DEFAULT).write(savepoint);
+        String from = savepoint.toString();
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "boot", "--from-savepoint", from))
+                .failsWith("is a bootstrap's savepoint: start it with --startup committed");
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "other", "--startup", "committed",
+                "--from-savepoint", from)).failsWith("start it with --slot boot");
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "boot", "--startup", "committed",
+                "--hourly-retention-days", "7", "--from-savepoint", from)).failsWith("--hourly-retention-days 30");
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "no_identity", "--slot", "boot", "--startup", "committed",
+                "--from-savepoint", from)).failsWith("start it with --db-schema unstract");
+        // All as built, but the slot is gone: Flink CDC would start at the end of the WAL.
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "boot", "--startup", "committed",
+                "--from-savepoint", from)).failsWith("replication slot boot, which does not exist");
     }
 
     @Test
