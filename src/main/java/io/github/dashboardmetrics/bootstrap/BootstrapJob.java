@@ -57,7 +57,7 @@ public final class BootstrapJob {
             implements java.io.Serializable {}
 
     /** What the job gives back: the rollups (non-empty buckets per tier) and the rows it refused. */
-    public record Result(Map<Granularity, List<RollupEntry>> rollups, List<DeadLetter> deadLetters, long rollupRowsEmitted) {}
+    public record Result(Map<Granularity, List<RollupEntry>> rollups, List<DeadLetter> deadLetters) {}
 
     /** Key ranges per reader and table: small enough that readers finish close together. */
     static final int RANGES_PER_READER = 4;
@@ -70,11 +70,12 @@ public final class BootstrapJob {
      */
     public static Result run(Settings settings, String snapshotName, long snapshotTsMs, String savepointPath,
             LongConsumer progress) throws Exception {
+        String maxParallelism = StateBackendDefaults.SHARED.get("pipeline.max-parallelism");
         Configuration conf = new Configuration();
         // Not pipeline.generic-types=false as in the streaming job: the State Processor API moves
         // its own operator states as generic types. The job's types are the streaming job's,
         // which refuses generic ones, so the state serializers are the same.
-        conf.setString("pipeline.max-parallelism", StateBackendDefaults.SHARED.get("pipeline.max-parallelism"));
+        conf.setString("pipeline.max-parallelism", maxParallelism);
         conf.setString("parallelism.default", Integer.toString(settings.parallelism()));
         conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -102,7 +103,7 @@ public final class BootstrapJob {
         CloseableIterator<Either<RollupRow, DeadLetter>> collected = outputs.collectAsync();
 
         SavepointWriter savepoint = SavepointWriter.newSavepoint(env, new HashMapStateBackend(),
-                Integer.parseInt(StateBackendDefaults.SHARED.get("pipeline.max-parallelism")));
+                Integer.parseInt(maxParallelism));
         for (Map.Entry<String, List<? extends StateDescriptor<?, ?>>> operator
                 : MetricsPipeline.keyedStates(settings.retention()).entrySet()) {
             DataStream<StateEntry> entries = rollups.stateEntries().get(operator.getKey());
@@ -114,7 +115,8 @@ public final class BootstrapJob {
         savepoint.write(savepointPath);
 
         JobClient client = env.executeAsync("dashboard-metrics bootstrap");
-        Map<String, RollupRow> lastPerBucket = new HashMap<>();
+        // BucketRollup emits absolute rows, more than once per bucket when it flushes early: the last counts.
+        Map<RollupKey, RollupRow> lastPerBucket = new HashMap<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         long received = 0;
         try (collected) {
@@ -122,7 +124,7 @@ public final class BootstrapJob {
                 Either<RollupRow, DeadLetter> next = collected.next();
                 if (next.isLeft()) {
                     RollupRow r = next.left();
-                    lastPerBucket.put(r.granularity.ordinal() + "|" + r.orgId + "|" + r.bucketStart + "|" + r.metricName, r);
+                    lastPerBucket.put(RollupKey.of(r.granularity, r.orgId, Instant.ofEpochMilli(r.bucketStart), r.metricName), r);
                     progress.accept(++received);
                 } else {
                     deadLetters.add(next.right());
@@ -134,13 +136,12 @@ public final class BootstrapJob {
         for (Granularity g : Granularity.values()) {
             byTier.put(g, new ArrayList<>());
         }
-        for (RollupRow r : lastPerBucket.values()) {
+        for (Map.Entry<RollupKey, RollupRow> e : lastPerBucket.entrySet()) {
+            RollupRow r = e.getValue();
             if (!r.isDelete() && r.count > 0) {
-                byTier.get(r.granularity).add(new RollupEntry(
-                        RollupKey.of(r.granularity, r.orgId, Instant.ofEpochMilli(r.bucketStart), r.metricName),
-                        new RollupValue(r.metricType, r.value, r.count)));
+                byTier.get(r.granularity).add(new RollupEntry(e.getKey(), new RollupValue(r.metricType, r.value, r.count)));
             }
         }
-        return new Result(byTier, deadLetters, received);
+        return new Result(byTier, deadLetters);
     }
 }

@@ -77,11 +77,59 @@ class BatchTransactionWriterTest {
         }
     }
 
+    /**
+     * One statement per row, as the committer wrote before it became set-based: an upsert of
+     * absolute values when the bucket has rows, a delete when it has none (a data-modifying CTE,
+     * one half of which matches). {@code guardOrganization}: skip upserts for unknown organisations.
+     */
+    static String upsertOrDelete(String schema, Granularity g, boolean guardOrganization) {
+        DatabaseTarget.requireIdentifier(schema, "schema");
+        String table = "\"" + schema + "\".\"" + g.table() + "\"";
+        String bucket = "\"" + g.bucketColumn() + "\"";
+        String bucketType = g == Granularity.HOURLY ? "timestamptz" : "date";
+        String guard = guardOrganization
+                ? " AND EXISTS (SELECT 1 FROM \"" + schema + "\".\"organization\" o WHERE o.id = ?::bigint)"
+                : "";
+        return "WITH removed AS (DELETE FROM " + table
+                + " WHERE ?::bigint <= 0 AND organization_id = ?::bigint AND " + bucket + " = ?::" + bucketType
+                + " AND metric_name = ? AND project = 'default' AND tag = '')"
+                + " INSERT INTO " + table + " (id, created_at, modified_at, " + bucket
+                + ", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id)"
+                + " SELECT gen_random_uuid(), now(), now(), ?::" + bucketType + ", ?, ?, ?::double precision, ?::integer,"
+                + " 'default', '', ?::bigint WHERE ?::bigint > 0" + guard
+                + " ON CONFLICT (organization_id, " + bucket + ", metric_name, project, tag) DO UPDATE SET"
+                + " metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value,"
+                + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at";
+    }
+
+
+    /** Binds a row to the statement of {@link #upsertOrDelete}. */
+    static void bindUpsertOrDelete(PreparedStatement ps, RollupRow row, boolean guardOrganization) throws SQLException {
+        Object bucket = row.granularity.bucketParameter(row.bucketStart);
+        int i = 1;
+        // DELETE half
+        ps.setLong(i++, row.count);
+        ps.setLong(i++, row.orgId);
+        ps.setObject(i++, bucket);
+        ps.setString(i++, row.metricName);
+        // INSERT half
+        ps.setObject(i++, bucket);
+        ps.setString(i++, row.metricName);
+        ps.setString(i++, row.metricType);
+        ps.setDouble(i++, row.value);
+        ps.setLong(i++, Math.min(row.count, Integer.MAX_VALUE));
+        ps.setLong(i++, row.orgId);
+        ps.setLong(i++, row.count);
+        if (guardOrganization) {
+            ps.setLong(i, row.orgId);
+        }
+    }
+
     /** The rollup statement of each row's own table, as a single committer of all three would use. */
     private static BatchTransactionWriter.RowStatements<RollupRow> allTables() {
         Map<Granularity, String> sql = new EnumMap<>(Granularity.class);
         for (Granularity g : Granularity.values()) {
-            sql.put(g, RollupStatements.upsertOrDelete(SCHEMA, g, false));
+            sql.put(g, upsertOrDelete(SCHEMA, g, false));
         }
         return new BatchTransactionWriter.RowStatements<>() {
             @Override
@@ -91,7 +139,7 @@ class BatchTransactionWriterTest {
 
             @Override
             public void bind(PreparedStatement statement, RollupRow row) throws SQLException {
-                RollupStatements.bind(statement, row, false);
+                bindUpsertOrDelete(statement, row, false);
             }
         };
     }
