@@ -86,11 +86,15 @@ public class Attribution extends KeyedProcessFunction<String, JoinInput, MetricD
 
     @Override
     public void open(Configuration parameters) {
-        ValueStateDescriptor<byte[]> dimensionsState = RowState.rows("dimensions");
+        ValueStateDescriptor<byte[]> dimensionsState = dimensionsState();
         MapStateDescriptor<Long, byte[]> sumsState = sumsState(retention);
         dimensions = getRuntimeContext().getState(dimensionsState);
         sums = getRuntimeContext().getMapState(sumsState);
         states = List.of(dimensionsState, sumsState);
+    }
+
+    private static ValueStateDescriptor<byte[]> dimensionsState() {
+        return RowState.rows("dimensions");
     }
 
     private static MapStateDescriptor<Long, byte[]> sumsState(RetentionPolicy retention) {
@@ -100,7 +104,7 @@ public class Attribution extends KeyedProcessFunction<String, JoinInput, MetricD
 
     /** The keyed states of this operator (the savepoint contract): {@code dimensions}, then {@code sums}. */
     public static List<StateDescriptor<?, ?>> keyedStates(RetentionPolicy retention) {
-        return List.of(RowState.rows("dimensions"), sumsState(retention));
+        return List.of(dimensionsState(), sumsState(retention));
     }
 
     /** The keyed states {@link #open} registered, as it registered them. */

@@ -9,6 +9,7 @@ import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,6 +51,9 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
     /** The tables whose rows count in a bucket of their own (the others are dimensions, kept for good). */
     private static final Set<RowKind> FACTS = Set.of(RowKind.USAGE, RowKind.HITL_QUEUE, RowKind.PAGE_USAGE);
 
+    /** The state of the positions of deleted rows. */
+    private static final String DELETED_ROWS = "deleted-rows";
+
     private final Duration deletedRowHorizon;
     private final RetentionPolicy retention;
     private transient Map<RowKind, ValueState<byte[]>> rows;
@@ -82,14 +86,14 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
         if (exportsStateAtEnd()) {
             RowState.forBulkLoad(states);
         }
+        Map<String, ValueState<byte[]>> byName = new HashMap<>();
         for (ValueStateDescriptor<byte[]> d : states) {
-            RowKind kind = kindOfState(d.getName());
-            if (kind != null) {
-                rows.put(kind, getKeyedStateStore().getState(d));
-            } else {
-                deleted = getKeyedStateStore().getState(d);
-            }
+            byName.put(d.getName(), getKeyedStateStore().getState(d));
         }
+        for (RowKind kind : TABLES) {
+            rows.put(kind, byName.get(rowState(kind)));
+        }
+        deleted = byName.get(DELETED_ROWS);
     }
 
     /**
@@ -100,21 +104,17 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
         List<ValueStateDescriptor<byte[]>> states = new ArrayList<>();
         for (RowKind kind : RowKind.values()) {
             if (TABLES.contains(kind)) {
-                ValueStateDescriptor<byte[]> d = RowState.rows("row-" + kind.tableName());
+                ValueStateDescriptor<byte[]> d = RowState.rows(rowState(kind));
                 states.add(FACTS.contains(kind) ? RowState.expiringWithRetention(d, retention) : d);
             }
         }
-        states.add(RowState.deleted("deleted-rows", deletedRowHorizon));
+        states.add(RowState.deleted(DELETED_ROWS, deletedRowHorizon));
         return states;
     }
 
-    private static RowKind kindOfState(String name) {
-        for (RowKind kind : TABLES) {
-            if (name.equals("row-" + kind.tableName())) {
-                return kind;
-            }
-        }
-        return null;
+    /** The name of the state of a kept table's rows. */
+    private static String rowState(RowKind kind) {
+        return "row-" + kind.tableName();
     }
 
     @Override
@@ -124,7 +124,7 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
 
     @Override
     protected String rowStateOf(RowKind table) {
-        return TABLES.contains(table) ? "row-" + table.tableName() : null;
+        return TABLES.contains(table) ? rowState(table) : null;
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.github.dashboardmetrics.cli;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -92,23 +94,23 @@ public class DatabaseOptions {
     }
 
     /** These options as given, for a command line to print (passwords stay in their files or environment). */
-    java.util.List<String> asArguments() {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--db-url", dbUrl, "--db-user", dbUser,
+    List<String> asArguments() {
+        List<String> args = new ArrayList<>(List.of("--db-url", dbUrl, "--db-user", dbUser,
                 "--db-schema", dbSchema));
         if (dbPasswordFile != null) {
-            args.addAll(java.util.List.of("--db-password-file", dbPasswordFile.toString()));
+            args.addAll(List.of("--db-password-file", dbPasswordFile.toString()));
         }
         if (rollupDbUrl != null) {
-            args.addAll(java.util.List.of("--rollup-db-url", rollupDbUrl));
+            args.addAll(List.of("--rollup-db-url", rollupDbUrl));
         }
         if (rollupDbPasswordFile != null) {
-            args.addAll(java.util.List.of("--rollup-db-password-file", rollupDbPasswordFile.toString()));
+            args.addAll(List.of("--rollup-db-password-file", rollupDbPasswordFile.toString()));
         }
         if (rollupDbUser != null) {
-            args.addAll(java.util.List.of("--rollup-db-user", rollupDbUser));
+            args.addAll(List.of("--rollup-db-user", rollupDbUser));
         }
         if (rollupDbSchema != null) {
-            args.addAll(java.util.List.of("--rollup-db-schema", rollupDbSchema));
+            args.addAll(List.of("--rollup-db-schema", rollupDbSchema));
         }
         return args;
     }

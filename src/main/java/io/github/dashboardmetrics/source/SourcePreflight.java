@@ -103,12 +103,7 @@ public final class SourcePreflight {
                     if (!rs.next()) {
                         return;
                     }
-                    if (!"pgoutput".equals(rs.getString("plugin")) || !c.getCatalog().equals(rs.getString("database"))) {
-                        throw new PreflightException("replication slot " + slot + " belongs to something else (plugin "
-                                + rs.getString("plugin") + ", database " + rs.getString("database")
-                                + "); give this job its own --slot");
-                    }
-                    requireWalKept(slot, rs.getString("wal_status"));
+                    requireOwnSlot(c, slot, rs, "; give this job its own --slot");
                     if (!rs.getBoolean("active")) {
                         return;
                     }
@@ -177,16 +172,12 @@ public final class SourcePreflight {
                             + ", which does not exist: start from a bootstrap's savepoint with the slot it created"
                             + " (bootstrap prints the command), or use --startup initial");
                 }
-                if (!"pgoutput".equals(rs.getString("plugin")) || !c.getCatalog().equals(rs.getString("database"))) {
-                    throw new PreflightException("replication slot " + slot + " belongs to something else (plugin "
-                            + rs.getString("plugin") + ", database " + rs.getString("database") + ")");
-                }
-                requireWalKept(slot, rs.getString("wal_status"));
+                requireOwnSlot(c, slot, rs, "");
                 long confirmed = rs.getLong("confirmed");
                 if (expectedConfirmed != null && confirmed != expectedConfirmed) {
                     throw new PreflightException("replication slot " + slot + " has confirmed position "
-                            + io.github.dashboardmetrics.sink.ProgressTable.lsnText(confirmed) + ", not the bootstrap's consistent point "
-                            + io.github.dashboardmetrics.sink.ProgressTable.lsnText(expectedConfirmed) + ": this savepoint was already started from (the"
+                            + ProgressTable.lsnText(confirmed) + ", not the bootstrap's consistent point "
+                            + ProgressTable.lsnText(expectedConfirmed) + ": this savepoint was already started from (the"
                             + " changes since are in the job's checkpoints: resume with run alone), or the slot is"
                             + " not the bootstrap's; bootstrap again to start over");
                 }
@@ -195,6 +186,18 @@ public final class SourcePreflight {
             throw new PreflightException("cannot check replication slot " + slot + " in " + source.jdbcUrl() + ": "
                     + e.getMessage() + waitHint(e, source), e);
         }
+    }
+
+    /**
+     * The slot row {@code rs} (columns plugin, database, wal_status) is a pgoutput slot of this
+     * database that still has its WAL; {@code hint} ends the message when it belongs to something else.
+     */
+    private static void requireOwnSlot(Connection c, String slot, ResultSet rs, String hint) throws SQLException {
+        if (!"pgoutput".equals(rs.getString("plugin")) || !c.getCatalog().equals(rs.getString("database"))) {
+            throw new PreflightException("replication slot " + slot + " belongs to something else (plugin "
+                    + rs.getString("plugin") + ", database " + rs.getString("database") + ")" + hint);
+        }
+        requireWalKept(slot, rs.getString("wal_status"));
     }
 
     /**
