@@ -54,9 +54,12 @@ public record BenchReport(
 
     /**
      * {@code bootstrap} on the same data: live source rows, seconds from its start until the
-     * savepoint and the rollups are written, its parallelism, and whether {@code verify} then agreed.
+     * savepoint and the rollups are written, its parallelism, and whether {@code verify} then agreed;
+     * the state backend it built the state on, and the benchmark JVM's heap and resident set peaks
+     * (sampled each second) while it ran.
      */
-    public record BootstrapRun(long rows, double seconds, int parallelism, boolean exact) {
+    public record BootstrapRun(long rows, double seconds, int parallelism, boolean exact, String stateBackend,
+            double heapPeakMb, double rssPeakMb) {
         double rowsPerS() {
             return seconds > 0 ? rows / seconds : 0;
         }
@@ -175,7 +178,8 @@ public record BenchReport(
         }
         if (bootstrap != null) {
             json.put("bootstrap", Map.of("rows", bootstrap.rows(), "seconds", round3(bootstrap.seconds()),
-                    "parallelism", bootstrap.parallelism(), "exact", bootstrap.exact()));
+                    "parallelism", bootstrap.parallelism(), "exact", bootstrap.exact(), "state_backend", bootstrap.stateBackend(),
+                    "heap_peak_mb", round(bootstrap.heapPeakMb()), "rss_peak_mb", round(bootstrap.rssPeakMb())));
         }
         json.put("targets_met", targets());
         return json;
@@ -335,6 +339,8 @@ public record BenchReport(
             line(t, "bootstrap (rows/s), parallelism " + bootstrap.parallelism(), fmt(bootstrap.rowsPerS())
                     + (rocks == null ? "" : String.format(Locale.ROOT, " %3.1fx", bootstrap.rowsPerS() / rocks.snapshotRowsPerS())));
             line(t, "  bootstrap time (s), exact", String.format(Locale.ROOT, "%.1f, %s", bootstrap.seconds(), bootstrap.exact()));
+            line(t, "  bootstrap heap / RSS peak (MB), state on", String.format(Locale.ROOT, "%.0f / %.0f, %s", bootstrap.heapPeakMb(),
+                    bootstrap.rssPeakMb(), bootstrap.stateBackend()));
         }
         line(t, "peak RSS of the benchmark JVM (MB), max heap", String.format(Locale.ROOT, "%.0f, %.0f", peakRssMb, maxHeapMb));
         targets().forEach((k, v) -> t.append(String.format(Locale.ROOT, "target %-39s %s%n", k, Boolean.TRUE.equals(v) ? "met" : "MISSED")));

@@ -116,7 +116,7 @@ public final class BenchRunner {
             say("PostgreSQL %s (embedded); load average %.2f %.2f %.2f; seed %d; %d cores, max heap %.0f MB", db.jdbcUrl(),
                     loadStart[0], loadStart[1], loadStart[2], seed, Runtime.getRuntime().availableProcessors(),
                     Runtime.getRuntime().maxMemory() / 1048576.0);
-            int phases = profile.isScale() || profile.isRestore() ? 2 : 4 + job.stateBackends().size();
+            int phases = profile.isRestore() ? 2 : profile.isScale() ? 3 : 4 + job.stateBackends().size();
             int phase = 1;
             say("[%d/%d] Loading the dataset: %d organisations, %d months, ~%,d rows...", phase++, phases, profile.organizations(),
                     profile.historyMonths(), profile.rows());
@@ -138,6 +138,9 @@ public final class BenchRunner {
             } else if (profile.isScale()) {
                 say("[%d/%d] Scale: the job on RocksDB until verify says exact...", phase++, phases);
                 backends.add(backend(target, StateBackendDefaults.ROCKSDB, stateDir, jvm, false));
+                say("[%d/%d] Bootstrap at parallelism %d on RocksDB, in the same JVM: bulk read, savepoint, rollups written...",
+                        phase++, phases, job.parallelism());
+                bootstrap = bootstrap(target, stateDir, StateBackendDefaults.ROCKSDB, jvm);
             } else {
                 say("[%d/%d] Source ceiling: the Flink CDC source alone (job's settings) into a discarding sink...", phase++, phases);
                 List<String> tables = SourcePreflight.check(target, target, PUBLICATION).capturedTables();
@@ -163,10 +166,10 @@ public final class BenchRunner {
                     say("[%d/%d] The job on %s: snapshot, streaming, catch-up...", phase++, phases, backend);
                     backends.add(backend(target, backend, stateDir, jvm, true));
                 }
-                say("[%d/%d] Bootstrap at parallelism %d: bulk read of one exported snapshot, savepoint, rollups written...",
-                        phase++, phases, job.parallelism());
-                bootstrap = bootstrap(target, stateDir);
-                say("      %,d rows in %.1f s = %,.0f rows/s", bootstrap.rows(), bootstrap.seconds(), bootstrap.rowsPerS());
+                String bootstrapBackend = job.stateBackends().get(0);
+                say("[%d/%d] Bootstrap at parallelism %d on %s: bulk read of one exported snapshot, savepoint, rollups written...",
+                        phase++, phases, job.parallelism(), bootstrapBackend);
+                bootstrap = bootstrap(target, stateDir, bootstrapBackend, jvm);
                 say("[%d/%d] Celery task replay (one run cold, one warm)...", phase++, phases);
                 CeleryReplay celery = new CeleryReplay(target);
                 celery.createShadowTables();
@@ -188,16 +191,23 @@ public final class BenchRunner {
      * {@code bootstrap} on the same data, at the job's parallelism, from empty rollup tables: from the
      * start (preflight) until the rollups are written and the savepoint is complete.
      */
-    private BenchReport.BootstrapRun bootstrap(DatabaseTarget target, Path benchDir) throws Exception {
+    private BenchReport.BootstrapRun bootstrap(DatabaseTarget target, Path benchDir, String backend, JvmAndState jvm)
+            throws Exception {
         RollupReset.clearAll(target);
         long liveRows = Slots.liveSourceRows(target);
         String slot = SLOT + "_bootstrap";
+        System.gc(); // the job before it left garbage: the peaks below are the bootstrap's
+        jvm.resetPeaks();
         jdk.jfr.Recording recording = jfr.start("bootstrap");
         try {
             Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
-                    benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT), line -> say("%s", line));
+                    benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend), line -> say("%s", line));
+            double heapPeak = jvm.peakHeapMb();
+            double rssPeak = jvm.sampledPeakRssMb();
             boolean exact = SnapshotJudge.verify(target).isEqual();
-            return new BenchReport.BootstrapRun(liveRows, outcome.seconds(), job.parallelism(), exact);
+            say("      %,d rows in %.1f s = %,.0f rows/s; heap peak %.0f MB, RSS peak %.0f MB (sampled each second); verify: %s",
+                    liveRows, outcome.seconds(), liveRows / outcome.seconds(), heapPeak, rssPeak, exact ? "exact" : "DIFFERENCES");
+            return new BenchReport.BootstrapRun(liveRows, outcome.seconds(), job.parallelism(), exact, backend, heapPeak, rssPeak);
         } finally {
             JfrPhases.stop(recording);
             Slots.dropWhenInactive(target, slot, 60_000);
@@ -214,7 +224,7 @@ public final class BenchRunner {
         long liveRows = Slots.liveSourceRows(target);
         say("      %,d live source rows, %,d expected rollup rows; checkpoints every %d ms (the tables are written at each)",
                 liveRows, judge.expectedRows(), job.checkpointIntervalMs(backend));
-        jvm.resetPeakHeap();
+        jvm.resetPeaks();
         long writesAtStart = JvmAndState.rollupRowsWritten(target);
         jdk.jfr.Recording recording = jfr.start(backend + "-snapshot");
         JobUnderTest running = JobUnderTest.start(target, slot, stateDir, job, backend);

@@ -26,14 +26,28 @@ final class JvmAndState implements AutoCloseable {
         return t;
     });
     private volatile long peakHeapBytes;
+    private volatile double sampledPeakRssMb;
 
     JvmAndState() {
-        sampler.scheduleAtFixedRate(() -> peakHeapBytes = Math.max(peakHeapBytes, memory.getHeapMemoryUsage().getUsed()),
-                0, 1, TimeUnit.SECONDS);
+        sampler.scheduleAtFixedRate(() -> {
+            peakHeapBytes = Math.max(peakHeapBytes, memory.getHeapMemoryUsage().getUsed());
+            double rss = procStatusMb(Path.of("/proc/self/status"), "VmRSS:");
+            if (!Double.isNaN(rss)) {
+                sampledPeakRssMb = Math.max(sampledPeakRssMb, rss);
+            }
+        }, 0, 1, TimeUnit.SECONDS);
     }
 
     double peakHeapMb() {
         return peakHeapBytes / 1048576.0;
+    }
+
+    /**
+     * The largest resident set size sampled (each second) since the last {@link #resetPeaks}, MB:
+     * the peak of one phase, where {@link #peakRssMb} is the whole process's.
+     */
+    double sampledPeakRssMb() {
+        return sampledPeakRssMb;
     }
 
     /** Heap in use right after a full collection: what the JVM really holds. */
@@ -74,9 +88,10 @@ final class JvmAndState implements AutoCloseable {
         return Double.NaN;
     }
 
-    /** Resets the peak heap reading (one state backend after another in the same JVM). */
-    void resetPeakHeap() {
+    /** Resets the peak heap and sampled RSS readings (one phase after another in the same JVM). */
+    void resetPeaks() {
         peakHeapBytes = 0;
+        sampledPeakRssMb = 0;
     }
 
     /** The 1-, 5- and 15-minute load averages from /proc/loadavg (what uptime prints), or the JVM's 1-minute one. */

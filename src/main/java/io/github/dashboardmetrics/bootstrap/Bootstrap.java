@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.bootstrap;
 
 import io.github.dashboardmetrics.backfill.BackfillWriter;
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.ProgressTable;
@@ -30,8 +31,9 @@ public final class Bootstrap {
 
     /** What to bootstrap, and from where. */
     public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication,
-            Path savepointDir, int parallelism, RetentionPolicy retention) {
+            Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend) {
         public Settings {
+            stateBackend = StateBackendDefaults.parse(stateBackend);
             if (parallelism < 1) {
                 throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
             }
@@ -65,10 +67,10 @@ public final class Bootstrap {
             progress.accept("      consistent point " + ProgressTable.lsnText(consistentPoint) + "; snapshot "
                     + exported.snapshotName());
             progress.accept(String.format(Locale.ROOT,
-                    "[3/4] Reading %d tables in key ranges with %d readers, through the job's pipeline...",
-                    checked.capturedTables().size(), s.parallelism()));
+                    "[3/4] Reading %d tables in key ranges with %d readers, through the job's pipeline (state on %s)...",
+                    checked.capturedTables().size(), s.parallelism(), s.stateBackend()));
             result = BootstrapJob.run(new BootstrapJob.Settings(s.source(), checked.capturedTables(), s.parallelism(),
-                    s.retention()), exported.snapshotName(), System.currentTimeMillis(), savepoint.toUri().toString(),
+                    s.retention(), s.stateBackend()), exported.snapshotName(), System.currentTimeMillis(), savepoint.toUri().toString(),
                     received -> {
                         if (received % 50_000 == 0) {
                             progress.accept("      " + received + " rollup rows so far");

@@ -19,22 +19,27 @@ import io.github.dashboardmetrics.verify.RollupValue;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.OperatorIdentifier;
 import org.apache.flink.state.api.OperatorTransformation;
 import org.apache.flink.state.api.SavepointWriter;
+import org.apache.flink.state.api.output.operators.StateBootstrapWrapperOperator;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -52,9 +57,11 @@ import org.apache.flink.util.CloseableIterator;
 public final class BootstrapJob {
     /**
      * @param parallelism readers and operators; ranges per table: {@link #RANGES_PER_READER} per reader
+     * @param stateBackend where the bounded job and the savepoint writer hold the state while they
+     *     build it ({@code rocksdb} or {@code hashmap}); the savepoint restores on either
      */
-    public record Settings(DatabaseTarget source, List<String> capturedTables, int parallelism, RetentionPolicy retention)
-            implements java.io.Serializable {}
+    public record Settings(DatabaseTarget source, List<String> capturedTables, int parallelism, RetentionPolicy retention,
+            String stateBackend) implements java.io.Serializable {}
 
     /** What the job gives back: the rollups (non-empty buckets per tier) and the rows it refused. */
     public record Result(Map<Granularity, List<RollupEntry>> rollups, List<DeadLetter> deadLetters) {}
@@ -64,6 +71,33 @@ public final class BootstrapJob {
 
     private BootstrapJob() {}
 
+    /** Wraps each output for the collect sink and counts it, job-wide, in the accumulator {@link #SENT}. */
+    private static final class Counted<I, L, R> extends RichMapFunction<I, Either<L, R>> {
+        static final String SENT = "bootstrap-outputs-sent";
+        private static final long serialVersionUID = 1L;
+        private final SerializableFunction<I, Either<L, R>> wrap;
+        private transient LongCounter sent;
+
+        Counted(SerializableFunction<I, Either<L, R>> wrap) {
+            this.wrap = wrap;
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            sent = new LongCounter();
+            getRuntimeContext().addAccumulator(SENT, sent);
+        }
+
+        @Override
+        public Either<L, R> map(I value) {
+            sent.add(1);
+            return wrap.apply(value);
+        }
+    }
+
+    /** A function the job can ship. */
+    private interface SerializableFunction<T, U> extends java.util.function.Function<T, U>, java.io.Serializable {}
+
     /**
      * Runs the job on a local Flink: reads {@code snapshotName}, writes the savepoint to
      * {@code savepointPath}. {@code progress} hears the rollup rows received so far.
@@ -71,11 +105,11 @@ public final class BootstrapJob {
     public static Result run(Settings settings, String snapshotName, long snapshotTsMs, String savepointPath,
             LongConsumer progress) throws Exception {
         String maxParallelism = StateBackendDefaults.SHARED.get("pipeline.max-parallelism");
-        Configuration conf = new Configuration();
+        // The streaming job's local state settings (managed memory for RocksDB, max parallelism).
+        Configuration conf = StateBackendDefaults.local(settings.stateBackend());
         // Not pipeline.generic-types=false as in the streaming job: the State Processor API moves
         // its own operator states as generic types. The job's types are the streaming job's,
         // which refuses generic ones, so the state serializers are the same.
-        conf.setString("pipeline.max-parallelism", maxParallelism);
         conf.setString("parallelism.default", Integer.toString(settings.parallelism()));
         conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
@@ -95,52 +129,60 @@ public final class BootstrapJob {
 
         TypeInformation<Either<RollupRow, DeadLetter>> outputType =
                 new EitherTypeInfo<>(TypeInformation.of(RollupRow.class), TypeInformation.of(DeadLetter.class));
-        DataStream<Either<RollupRow, DeadLetter>> outputs = rollups.rows()
-                .map(Either::<RollupRow, DeadLetter>Left).returns(outputType).name("rollup rows").uid("bootstrap-rows")
+        DataStream<Either<RollupRow, DeadLetter>> outputs = rollups.finalRows()
+                .map(new Counted<RollupRow, RollupRow, DeadLetter>(Either::Left)).returns(outputType).name("rollup rows").uid("bootstrap-rows")
                 .union(changes.getSideOutput(DecodeChanges.DEAD_LETTERS)
-                        .map(Either::<RollupRow, DeadLetter>Right).returns(outputType).name("dead letters")
+                        .map(new Counted<DeadLetter, RollupRow, DeadLetter>(Either::Right)).returns(outputType).name("dead letters")
                         .uid("bootstrap-dead-letters"));
         CloseableIterator<Either<RollupRow, DeadLetter>> collected = outputs.collectAsync();
 
-        SavepointWriter savepoint = SavepointWriter.newSavepoint(env, new HashMapStateBackend(),
+        StateBackend writerBackend = StateBackendDefaults.ROCKSDB.equals(StateBackendDefaults.parse(settings.stateBackend()))
+                ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
+        SavepointWriter savepoint = SavepointWriter.newSavepoint(env, writerBackend,
                 Integer.parseInt(maxParallelism));
         for (Map.Entry<String, List<? extends StateDescriptor<?, ?>>> operator
                 : MetricsPipeline.keyedStates(settings.retention()).entrySet()) {
             DataStream<StateEntry> entries = rollups.stateEntries().get(operator.getKey());
+            StateEntryWriter writer = new StateEntryWriter(operator.getValue(),
+                    MetricsPipeline.processingTimers().getOrDefault(operator.getKey(), List.of()));
+            // The State Processor API's own wrapper of an operator, as its window transformations use:
+            // a KeyedStateBootstrapFunction's timers go to a timer service of the API's name only.
             savepoint.withOperator(OperatorIdentifier.forUid(operator.getKey()),
                     OperatorTransformation.bootstrapWith(entries)
                             .keyBy(e -> e.key, Types.STRING)
-                            .transform(new StateEntryWriter(operator.getValue())));
+                            .transform((timestamp, path) -> new StateBootstrapWrapperOperator<>(timestamp, path, writer)));
         }
         savepoint.write(savepointPath);
 
         JobClient client = env.executeAsync("dashboard-metrics bootstrap");
-        // BucketRollup emits absolute rows, more than once per bucket when it flushes early: the last counts.
-        Map<RollupKey, RollupRow> lastPerBucket = new HashMap<>();
+        Map<Granularity, List<RollupEntry>> byTier = new EnumMap<>(Granularity.class);
+        for (Granularity g : Granularity.values()) {
+            byTier.put(g, new ArrayList<>());
+        }
         List<DeadLetter> deadLetters = new ArrayList<>();
         long received = 0;
         try (collected) {
             while (collected.hasNext()) {
                 Either<RollupRow, DeadLetter> next = collected.next();
                 if (next.isLeft()) {
-                    RollupRow r = next.left();
-                    lastPerBucket.put(RollupKey.of(r.granularity, r.orgId, Instant.ofEpochMilli(r.bucketStart), r.metricName), r);
+                    RollupRow r = next.left(); // each bucket once, with its final total
+                    if (!r.isDelete() && r.count > 0) {
+                        byTier.get(r.granularity).add(new RollupEntry(
+                                RollupKey.of(r.granularity, r.orgId, Instant.ofEpochMilli(r.bucketStart), r.metricName),
+                                new RollupValue(r.metricType, r.value, r.count)));
+                    }
                     progress.accept(++received);
                 } else {
                     deadLetters.add(next.right());
                 }
             }
         }
-        client.getJobExecutionResult().get();
-        Map<Granularity, List<RollupEntry>> byTier = new EnumMap<>(Granularity.class);
-        for (Granularity g : Granularity.values()) {
-            byTier.put(g, new ArrayList<>());
-        }
-        for (Map.Entry<RollupKey, RollupRow> e : lastPerBucket.entrySet()) {
-            RollupRow r = e.getValue();
-            if (!r.isDelete() && r.count > 0) {
-                byTier.get(r.granularity).add(new RollupEntry(e.getKey(), new RollupValue(r.metricType, r.value, r.count)));
-            }
+        Long sent = client.getJobExecutionResult().get().getAccumulatorResult(Counted.SENT);
+        if (sent == null || sent != received + deadLetters.size()) {
+            // The collect sink hands its last results over after the job's end; a shortfall here
+            // would be rows lost on that way, and the rollups written from them would be wrong.
+            throw new IllegalStateException("the bounded job sent " + sent + " rollup rows and dead letters, "
+                    + (received + deadLetters.size()) + " arrived");
         }
         return new Result(byTier, deadLetters);
     }

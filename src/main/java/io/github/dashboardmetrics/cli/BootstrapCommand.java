@@ -43,6 +43,13 @@ public final class BootstrapCommand implements Callable<Integer> {
             description = "Readers in parallel, and the parallelism of the bounded job. Default: ${DEFAULT-VALUE}.")
     int parallelism;
 
+    @Option(names = "--state-backend", defaultValue = "rocksdb", paramLabel = "rocksdb|hashmap",
+            description = "Where the bounded job holds the state while it builds it: rocksdb (on local disk, in the "
+                    + "managed memory run gets) or hashmap (on the heap: faster, but the heap must hold all of it, twice "
+                    + "while the savepoint is written). The savepoint restores in run on either backend. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String stateBackend;
+
     @Option(names = "--hourly-retention-days", defaultValue = "30", paramLabel = "DAYS",
             description = "As run's; run must be started with the same. Default: ${DEFAULT-VALUE}.")
     int hourlyRetentionDays;
@@ -59,7 +66,7 @@ public final class BootstrapCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
         Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(db.source(), db.rollup(), slot, publication,
-                savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays)),
+                savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), stateBackend),
                 System.out::println);
         System.out.printf("Done in %.1f s. Stream on from the savepoint with:%n%n", outcome.seconds());
         System.out.println("  " + String.join(" ", runCommand(outcome.savepoint())));

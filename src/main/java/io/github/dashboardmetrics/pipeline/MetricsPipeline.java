@@ -19,6 +19,7 @@ import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.ChangeMessage;
 import io.github.dashboardmetrics.source.DecodeChanges;
+import io.github.dashboardmetrics.state.ProcessingTimer;
 import io.github.dashboardmetrics.state.RowImages;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
@@ -60,10 +61,11 @@ public final class MetricsPipeline {
 
     /**
      * The rollup rows to write, the checkpoints whose state shows a TRUNCATE partly applied
-     * ({@link Deltas}), and (in a bootstrap) the keyed state of every stateful operator by uid.
+     * ({@link Deltas}), and in a bootstrap the keyed state of every stateful operator by uid and
+     * every bucket's final row ({@link BucketRollup#FINAL_ROWS}; null otherwise).
      */
     public record Rollups(DataStream<RollupRow> rows, DataStream<Long> walkingAtBarriers,
-            Map<String, DataStream<StateEntry>> stateEntries) {}
+            Map<String, DataStream<StateEntry>> stateEntries, DataStream<RollupRow> finalRows) {}
 
     /** The uids of the operators with keyed state: the savepoint contract (docs/architecture.md, "State layout"). */
     public static final String NORMALISER_UID = "normalise-rows-v2";
@@ -74,8 +76,8 @@ public final class MetricsPipeline {
 
     /**
      * The keyed states of every stateful operator, by uid, as the operators register them with
-     * {@code retention}: what a bootstrap writes into a savepoint. The rollup's cleanup timer and
-     * its {@code next-cleanup} are not among them ({@link BucketRollup#keyedStates}).
+     * {@code retention}: what a bootstrap writes into a savepoint, with the timers of
+     * {@link #processingTimers}.
      */
     public static Map<String, List<? extends StateDescriptor<?, ?>>> keyedStates(RetentionPolicy retention) {
         Map<String, List<? extends StateDescriptor<?, ?>>> states = new LinkedHashMap<>();
@@ -85,6 +87,11 @@ public final class MetricsPipeline {
         states.put(ATTRIBUTION_UID, Attribution.keyedStates(retention));
         states.put(ROLLUP_UID, BucketRollup.keyedStates());
         return states;
+    }
+
+    /** Per operator uid, the processing-time timers whose times its keyed states hold: a bootstrap writes them too. */
+    public static Map<String, List<ProcessingTimer>> processingTimers() {
+        return Map.of(ROLLUP_UID, List.of(BucketRollup.CLEANUP_TIMER));
     }
 
     /** From decoded row changes (and optional rechecks, may be null) to the rollup rows to write. */
@@ -110,7 +117,8 @@ public final class MetricsPipeline {
         if (exportState) {
             entries.put(ROLLUP_UID, rows.getSideOutput(StateExport.ENTRIES));
         }
-        return new Rollups(rows, deltas.walkingAtBarriers(), entries);
+        return new Rollups(rows, deltas.walkingAtBarriers(), entries,
+                exportState ? rows.getSideOutput(BucketRollup.FINAL_ROWS) : null);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.rollup;
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.monitoring.JobMetrics;
+import io.github.dashboardmetrics.state.ProcessingTimer;
 import io.github.dashboardmetrics.state.StateExport;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -27,6 +29,7 @@ import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Keyed by (organisation, metric code): the absolute totals of every retained UTC hour, day and
@@ -54,6 +57,8 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     private static final Granularity[] TIERS = Granularity.values();
     /** Default bound of the in-memory batch: pending (key, hour) entries before an early flush. */
     public static final int DEFAULT_MAX_PENDING_BUCKETS = 100_000;
+    /** Per key, the hourly check for buckets past retention: {@code next-cleanup} holds its time. */
+    public static final ProcessingTimer CLEANUP_TIMER = new ProcessingTimer("next-cleanup", "retention-cleanup");
 
     private final RetentionPolicy retention;
     private final int maxPendingBuckets;
@@ -62,7 +67,8 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     /** Per tier: bucket start -> totals. The savepoint contract: names and types stay. */
     private transient List<MapState<Long, BucketTotal>> totals;
     private transient ValueState<Long> nextCleanup;
-    private transient List<MapStateDescriptor<Long, BucketTotal>> totalsStates;
+    /** The states as registered in {@link #open} (serializers set): what {@link #finish} exports. */
+    private transient List<StateDescriptor<?, ?>> registered;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Counter deltasApplied;
 
@@ -100,11 +106,18 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     }
 
     /**
-     * The bucket totals, per tier in {@link #TIERS} order: {@code totals-hourly}, {@code -daily},
-     * {@code -monthly} (the savepoint contract). What a bootstrap writes of this operator: not
-     * {@code next-cleanup} and its timer, which the first change of a key after it arms.
+     * The keyed states, the savepoint contract: the bucket totals per tier in {@link #TIERS} order,
+     * {@code totals-hourly}, {@code -daily}, {@code -monthly}; then {@code next-cleanup}, the time
+     * of the key's retention-cleanup timer ({@link #CLEANUP_TIMER}). What a bootstrap writes of
+     * this operator, with that timer.
      */
-    public static List<MapStateDescriptor<Long, BucketTotal>> keyedStates() {
+    public static List<StateDescriptor<?, ?>> keyedStates() {
+        List<StateDescriptor<?, ?>> states = new ArrayList<>(totalsStates());
+        states.add(nextCleanupState());
+        return states;
+    }
+
+    private static List<MapStateDescriptor<Long, BucketTotal>> totalsStates() {
         List<MapStateDescriptor<Long, BucketTotal>> states = new ArrayList<>();
         for (Granularity g : TIERS) {
             String tier = g.name().toLowerCase(Locale.ROOT);
@@ -113,9 +126,22 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         return states;
     }
 
+    private static ValueStateDescriptor<Long> nextCleanupState() {
+        return new ValueStateDescriptor<>(CLEANUP_TIMER.valueState(), Types.LONG);
+    }
+
     /**
-     * Makes this operator emit its bucket totals at the end of its input, after its last rows: the
-     * bootstrap's bounded job, whose state becomes the streaming job's savepoint.
+     * Side output of an operator exporting its state: at the end of its input, one row per bucket
+     * in its state, with its final total (each bucket once, where the main output has a row per
+     * flush that changed it).
+     */
+    public static final OutputTag<RollupRow> FINAL_ROWS = new OutputTag<>("final-rows", TypeInformation.of(RollupRow.class));
+
+    /**
+     * Makes this operator emit its bucket totals at the end of its input, after its last rows
+     * ({@link StateExport#ENTRIES}), and every bucket's final row ({@link #FINAL_ROWS}): the
+     * bootstrap's bounded job, whose state becomes the streaming job's savepoint and whose rows
+     * become the rollup tables.
      */
     public BucketRollup exportingStateAtEnd() {
         this.exportStateAtEnd = true;
@@ -126,21 +152,56 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     public void finish() throws Exception {
         super.finish();
         if (exportStateAtEnd) {
-            StateExport.emit(getKeyedStateBackend(), totalsStates,
+            StateExport.emit(getKeyedStateBackend(), registered,
                     entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
+            emitFinalRows();
         }
+    }
+
+    /** Every bucket in state, as the row it stands for, on {@link #FINAL_ROWS}. */
+    private void emitFinalRows() throws Exception {
+        for (Granularity g : TIERS) {
+            String state = totalsStates().get(g.ordinal()).getName();
+            List<String> keys;
+            try (java.util.stream.Stream<String> stored = this.<String>getKeyedStateBackend().getKeys(state, VoidNamespace.INSTANCE)) {
+                keys = stored.toList();
+            }
+            for (String key : keys) {
+                setCurrentKey(key);
+                int sep = key.indexOf('|');
+                long orgId = Long.parseLong(key.substring(0, sep));
+                Metric metric = Metric.ofCode(Integer.parseInt(key.substring(sep + 1)));
+                for (Map.Entry<Long, BucketTotal> bucket : totals.get(g.ordinal()).entries()) {
+                    output.collect(FINAL_ROWS, new StreamRecord<>(row(g, orgId, metric, bucket.getKey(), bucket.getValue(), 0)));
+                }
+            }
+        }
+    }
+
+    /** The row of one bucket with this total: a delete when the total holds no row. */
+    private static RollupRow row(Granularity g, long orgId, Metric metric, long bucket, BucketTotal total, long sourceTsMs) {
+        boolean empty = total.isEmpty();
+        return new RollupRow(g, orgId, metric.metricName(), metric.type().sqlName(), bucket,
+                empty ? 0.0 : total.value.doubleValue(), empty ? 0 : total.count, sourceTsMs);
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         totals = new ArrayList<>();
-        totalsStates = keyedStates();
-        for (MapStateDescriptor<Long, BucketTotal> d : totalsStates) {
-            totals.add(getKeyedStateStore().getMapState(d));
+        registered = keyedStates();
+        for (StateDescriptor<?, ?> d : registered) {
+            if (d instanceof MapStateDescriptor<?, ?>) {
+                @SuppressWarnings("unchecked")
+                MapStateDescriptor<Long, BucketTotal> tier = (MapStateDescriptor<Long, BucketTotal>) d;
+                totals.add(getKeyedStateStore().getMapState(tier));
+            } else {
+                @SuppressWarnings("unchecked")
+                ValueStateDescriptor<Long> next = (ValueStateDescriptor<Long>) d;
+                nextCleanup = getKeyedStateStore().getState(next);
+            }
         }
-        nextCleanup = getKeyedStateStore().getState(new ValueStateDescriptor<>("next-cleanup", Types.LONG));
-        timers = getInternalTimerService("retention-cleanup", VoidNamespaceSerializer.INSTANCE, this);
+        timers = getInternalTimerService(CLEANUP_TIMER.timerService(), VoidNamespaceSerializer.INSTANCE, this);
         deltasApplied = JobMetrics.of(getRuntimeContext().getMetricGroup()).counter(JobMetrics.METRIC_DELTAS);
         pending = new HashMap<>();
         pendingBuckets = 0;
@@ -241,15 +302,12 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
             }
             BucketTotal total = tierTotals.get(bucket);
             BucketTotal updated = (total == null ? new BucketTotal() : total).plus(p.value, p.count);
-            boolean empty = updated.isEmpty();
-            if (empty && updated.value.signum() == 0) {
+            if (updated.isEmpty() && updated.value.signum() == 0) {
                 tierTotals.remove(bucket);
             } else {
                 tierTotals.put(bucket, updated);
             }
-            output.collect(new StreamRecord<>(new RollupRow(g, orgId, metric.metricName(), metric.type().sqlName(),
-                    bucket, empty ? 0.0 : updated.value.doubleValue(), empty ? 0 : updated.count,
-                    p.newestSourceTsMs)));
+            output.collect(new StreamRecord<>(row(g, orgId, metric, bucket, updated, p.newestSourceTsMs)));
             changed = true;
         }
         return changed;

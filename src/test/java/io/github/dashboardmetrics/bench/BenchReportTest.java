@@ -28,7 +28,7 @@ class BenchReportTest {
         RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, 31.0, true, "/tmp/run.log");
         return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, null, List.of("rocksdb", "hashmap"), 2),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 1.5, 100_000, ceiling,
-                List.of(rocksdb, hashmap), new BenchReport.BootstrapRun(100_000, 1.0, 2, true), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
+                List.of(rocksdb, hashmap), new BenchReport.BootstrapRun(100_000, 1.0, 2, true, "rocksdb", 900, 1_800), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
                 new RawDecodeReader.Result(60_050, 0.5), restore, 2_500, 2_048);
     }
 
@@ -52,6 +52,8 @@ class BenchReportTest {
         assertThat(json.get("parallelism").asInt()).isEqualTo(2);
         assertThat(json.get("bootstrap_rows_per_s").asDouble()).isEqualTo(100_000);
         assertThat(json.at("/bootstrap/exact").asBoolean()).isTrue();
+        assertThat(json.at("/bootstrap/state_backend").asText()).isEqualTo("rocksdb");
+        assertThat(json.at("/bootstrap/rss_peak_mb").asDouble()).isEqualTo(1_800);
         assertThat(json.at("/targets_met/bootstrap_ge_3x_snapshot_rocksdb").asBoolean()).as("2.5 times 40,000").isFalse();
         assertThat(json.at("/backends/hashmap/checkpoints/duration_p50_ms").asDouble()).isEqualTo(300);
         assertThat(json.at("/backends/hashmap/checkpoint_interval_ms").asLong()).isEqualTo(5_000);
