@@ -1,7 +1,9 @@
 package io.github.dashboardmetrics.bootstrap;
 
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.flink.core.fs.FileSystem;
 
 /**
  * What a bootstrap savepoint was built against, written beside its {@code _metadata}
@@ -32,16 +35,25 @@ public record BootstrapRecord(String slot, long consistentPoint, String schema, 
         }
     }
 
-    /** The record of the savepoint at {@code savepoint} (a directory, or its {@code _metadata}), if it has one. */
+    /**
+     * The record of the savepoint at {@code savepoint} (a directory, or its {@code _metadata}), if it
+     * has one. Read through Flink's file systems: a local path, or a cluster's savepoint storage.
+     */
     public static Optional<BootstrapRecord> read(String savepoint) throws IOException {
-        Path path = Path.of(savepoint.startsWith("file:") ? java.net.URI.create(savepoint).getPath() : savepoint);
-        Path dir = Files.isDirectory(path) ? path : path.getParent();
-        Path file = dir == null ? null : dir.resolve(FILE);
-        if (file == null || !Files.exists(file)) {
+        org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(savepoint);
+        FileSystem fs = path.getFileSystem();
+        org.apache.flink.core.fs.Path dir;
+        try {
+            dir = fs.getFileStatus(path).isDir() ? path : path.getParent();
+        } catch (FileNotFoundException e) {
+            return Optional.empty(); // no savepoint there: Flink's restore reports that
+        }
+        org.apache.flink.core.fs.Path file = dir == null ? null : new org.apache.flink.core.fs.Path(dir, FILE);
+        if (file == null || !fs.exists(file)) {
             return Optional.empty();
         }
         Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (Reader r = new InputStreamReader(fs.open(file), StandardCharsets.UTF_8)) {
             p.load(r);
         }
         try {
@@ -55,7 +67,7 @@ public record BootstrapRecord(String slot, long consistentPoint, String schema, 
         }
     }
 
-    private static String required(Properties p, String key, Path file) throws IOException {
+    private static String required(Properties p, String key, Object file) throws IOException {
         String v = p.getProperty(key);
         if (v == null) {
             throw new IOException(file + " has no " + key);

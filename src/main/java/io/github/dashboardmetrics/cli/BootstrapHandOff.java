@@ -16,12 +16,23 @@ import java.util.Optional;
 final class BootstrapHandOff {
     private BootstrapHandOff() {}
 
+    /** A local run from {@code --from-savepoint}. */
     static void check(JobConfig config) {
+        check(config, config.fromSavepoint(), true);
+    }
+
+    /**
+     * A start from {@code savepoint}. {@code slotAtConsistentPoint}: also require the slot to be
+     * exactly at the consistent point, which catches a second start from the same savepoint; not
+     * in application mode, where main() runs again on every JobManager failover with the same
+     * savepoint path while the job restores from its newer checkpoints.
+     */
+    static void check(JobConfig config, String savepoint, boolean slotAtConsistentPoint) {
         Optional<BootstrapRecord> record;
         try {
-            record = BootstrapRecord.read(config.fromSavepoint());
+            record = BootstrapRecord.read(savepoint);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the bootstrap record of " + config.fromSavepoint() + ": "
+            throw new IllegalArgumentException("cannot read the bootstrap record of " + savepoint + ": "
                     + e.getMessage(), e);
         }
         if (record.isEmpty()) {
@@ -29,29 +40,29 @@ final class BootstrapHandOff {
         }
         BootstrapRecord r = record.get();
         if (config.readsKafka()) {
-            throw new IllegalArgumentException(config.fromSavepoint() + " is a bootstrap's savepoint, which streams from"
+            throw new IllegalArgumentException(savepoint + " is a bootstrap's savepoint, which streams from"
                     + " its PostgreSQL slot: --source kafka cannot start from it");
         }
         if (config.startup() != Startup.COMMITTED) {
-            throw new IllegalArgumentException(config.fromSavepoint() + " is a bootstrap's savepoint: start it with"
+            throw new IllegalArgumentException(savepoint + " is a bootstrap's savepoint: start it with"
                     + " --startup committed (the command bootstrap printed); --startup " + config.startup().name()
                     .toLowerCase(java.util.Locale.ROOT) + " would read the tables again or skip changes");
         }
         if (!r.slot().equals(config.slot())) {
-            throw new IllegalArgumentException(config.fromSavepoint() + " was built at the consistent point of slot "
+            throw new IllegalArgumentException(savepoint + " was built at the consistent point of slot "
                     + r.slot() + ": start it with --slot " + r.slot());
         }
         if (!r.schema().equals(config.source().schema())) {
-            throw new IllegalArgumentException(config.fromSavepoint() + " was built from the tables of schema " + r.schema()
+            throw new IllegalArgumentException(savepoint + " was built from the tables of schema " + r.schema()
                     + ": start it with --db-schema " + r.schema());
         }
         if (!r.retention().equals(config.retention())) {
-            throw new IllegalArgumentException(config.fromSavepoint() + " was built with retention hourly/daily/monthly "
+            throw new IllegalArgumentException(savepoint + " was built with retention hourly/daily/monthly "
                     + r.retention().hourlyDays() + "/" + r.retention().dailyDays() + "/" + r.retention().monthlyDays()
                     + " days, and its state only restores with the same: give --hourly-retention-days "
                     + r.retention().hourlyDays() + " --daily-retention-days " + r.retention().dailyDays()
                     + " --monthly-retention-days " + r.retention().monthlyDays());
         }
-        SourcePreflight.requireSlotToResume(config.source(), config.slot(), r.consistentPoint());
+        SourcePreflight.requireSlotToResume(config.source(), config.slot(), slotAtConsistentPoint ? r.consistentPoint() : null);
     }
 }

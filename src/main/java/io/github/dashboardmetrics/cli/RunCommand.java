@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
@@ -173,8 +175,13 @@ public class RunCommand implements Callable<Integer> {
      */
     private int runOnCluster(JobConfig config, ResetRollups reset, RollupWrites writes) throws Exception {
         CacheInvalidation cache = operations.cacheInvalidation();
-        boolean applicationMode = StartupRetry.applicationMode(
-                StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config)).getConfiguration());
+        ReadableConfig cluster =
+                StreamExecutionEnvironment.getExecutionEnvironment(MetricsJob.jobConfiguration(config)).getConfiguration();
+        boolean applicationMode = StartupRetry.applicationMode(cluster);
+        String restoring = cluster.get(StateRecoveryOptions.SAVEPOINT_PATH);
+        if (restoring != null) { // flink run -s, or the operator's initialSavepointPath: a bootstrap's is checked as locally
+            BootstrapHandOff.check(config, restoring, !applicationMode);
+        }
         if (applicationMode && reset == ResetRollups.ALWAYS) {
             throw new IllegalArgumentException("--reset-rollups always cannot be used in application mode: main() runs "
                     + "again on every JobManager failover and would empty the rollups under the restored job; empty them "

@@ -2,10 +2,12 @@ package io.github.dashboardmetrics.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.dashboardmetrics.bootstrap.BootstrapRecord;
 import io.github.dashboardmetrics.cli.DatabaseOptions;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.WorkloadGenerator;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import io.github.dashboardmetrics.verify.VerifyScope;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * while changes keep coming, resume from the savepoint, stream more: verify finds no difference,
  * so nothing was counted twice or lost across the savepoint. And the TaskManager process killed
  * (SIGKILL) while the job runs, then a new one started: the job recovers from its checkpoint by itself.
+ * A bootstrap's savepoint submitted without {@code --startup committed} is refused.
  */
 class StandaloneClusterSavepointIT {
     private static final Duration CATCH_UP = Duration.ofSeconds(180);
@@ -74,6 +77,14 @@ class StandaloneClusterSavepointIT {
                 assertThat(cluster.get("/jobs/" + secondJob + "/checkpoints").path("latest").path("restored")
                         .path("external_path").asText()).contains(Path.of(savepoint.replace("file:", "")).getFileName().toString());
                 cluster.cancel(secondJob); // stop it before the database goes away
+
+                // A bootstrap's savepoint is checked on a cluster as in a local run: resumed without
+                // --startup committed, the submission is refused before a job starts.
+                Path savepointDir = Path.of(savepoint.replace("file:", ""));
+                new BootstrapRecord("cluster_it", 0x1000, "unstract", RetentionPolicy.DEFAULT).write(savepointDir);
+                StandaloneFlinkCluster.Exit refused = cluster.scriptExit("resume.sh", env, resumeArgs);
+                assertThat(refused.code()).as(refused.output()).isNotZero();
+                assertThat(refused.output()).contains("is a bootstrap's savepoint: start it with --startup committed");
             }
         }
     }

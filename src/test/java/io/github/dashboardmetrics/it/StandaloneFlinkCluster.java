@@ -281,6 +281,18 @@ final class StandaloneFlinkCluster implements AutoCloseable {
 
     /** Runs a deploy/standalone script against this cluster; returns its output, failing on a non-zero exit. */
     String script(String name, Map<String, String> env, List<String> args) throws Exception {
+        Exit exit = scriptExit(name, env, args);
+        if (exit.code() != 0) {
+            throw new AssertionError(name + " exited with " + exit.code() + ":\n" + exit.output());
+        }
+        return exit.output();
+    }
+
+    /** A script's exit code and output (standard output and error). */
+    record Exit(int code, String output) {}
+
+    /** Runs one of deploy/standalone's scripts against this cluster, whatever its exit code. */
+    Exit scriptExit(String name, Map<String, String> env, List<String> args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Path.of("deploy/standalone", name).toAbsolutePath().toString());
         command.addAll(args);
@@ -289,11 +301,7 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         pb.environment().putAll(env);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int code = p.waitFor();
-        if (code != 0) {
-            throw new AssertionError(name + " exited with " + code + ":\n" + output);
-        }
-        return output;
+        return new Exit(p.waitFor(), output);
     }
 
     private static int freePort() throws IOException {
