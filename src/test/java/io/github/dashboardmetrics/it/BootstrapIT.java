@@ -2,6 +2,8 @@ package io.github.dashboardmetrics.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.dashboardmetrics.cli.Main;
+import io.github.dashboardmetrics.cli.TestPasswordFile;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.WorkloadGenerator;
@@ -9,7 +11,10 @@ import io.github.dashboardmetrics.pipeline.CheckpointLocator;
 import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import io.github.dashboardmetrics.verify.VerifyScope;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code bootstrap} as a user runs it, while Unstract keeps writing: the bulk read of one exported
@@ -28,30 +33,45 @@ import org.junit.jupiter.params.provider.ValueSource;
  * be counted exactly once: the rollups end equal to the recomputation. A first attempt is killed
  * with SIGKILL while it reads: the same command cleans up after it and starts over, leaving no
  * orphaned slot. The job is killed after the hand-off and resumed with {@code run} alone. Once it has
- * streamed, the printed command is refused. On both state backends: the savepoint restores on
- * either.
+ * streamed, the printed command is refused. The bootstrap builds the state on one state backend and
+ * run restores it on the other. The second case is the reprocessing path: bootstrap into shadow
+ * tables while the live ones hold stale rows, stream until verify agrees, promote.
  */
 class BootstrapIT {
     private static final Duration BOOTSTRAP = Duration.ofSeconds(300);
     private static final Duration CATCH_UP = Duration.ofSeconds(240);
 
-    @ParameterizedTest(name = "run on {0}")
-    @ValueSource(strings = {"rocksdb", "hashmap"})
-    void bootstrapWhileTheWorkloadRunsThenStreamOnFromItsSavepoint(String stateBackend, @TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "bootstrap on {1} into {2}, run on {0}")
+    @CsvSource({"rocksdb, hashmap, unstract", "hashmap, rocksdb, unstract_rebuild"})
+    void bootstrapWhileTheWorkloadRunsThenStreamOnFromItsSavepoint(String stateBackend, String bootstrapBackend,
+            String rollupSchema, @TempDir Path dir) throws Exception {
         long seed = Exactness.seed("BootstrapIT " + stateBackend);
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
             db.createUnstractSchema("unstract", true);
             DatabaseTarget target = db.target("unstract");
+            DatabaseTarget rollups = db.target(rollupSchema);
+            boolean shadow = !rollupSchema.equals("unstract");
+            if (shadow) {
+                try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                    for (String file : new String[] {"01-prerequisites.sql", "04-rebuild-shadow-tables.sql"}) {
+                        st.execute(Files.readString(Path.of("deploy/postgres", file)));
+                    }
+                }
+            }
             WorkloadGenerator.Options options = WorkloadGenerator.Options.defaults()
                     .withOrganizations(12).withHistoryDays(90).withHitlQueue(true);
             try (WorkloadGenerator workload = new WorkloadGenerator(target, seed, options)) {
                 workload.setUp();
                 workload.run(8_000); // history, for the bulk read
+                if (shadow) {
+                    Sql.insertStaleDailyRow(target, 20); // what an earlier rule left in the live tables: promote must replace it
+                }
 
                 List<String> database = List.of("--db-url", db.jdbcUrl(), "--db-user", db.user());
                 List<String> bootstrapArgs = new ArrayList<>(database);
                 bootstrapArgs.addAll(List.of("--slot", "boot", "--publication", "boot", "--savepoint-dir",
-                        dir.resolve("savepoints").toString(), "--parallelism", "2"));
+                        dir.resolve("savepoints").toString(), "--parallelism", "2", "--state-backend", bootstrapBackend,
+                        "--rollup-db-schema", rollupSchema));
                 JobProcess.Command bootstrapCommand = JobProcess.Command.of("bootstrap", bootstrapArgs);
 
                 // Killed midway, while it reads: its slot is left behind, and the marker that names it.
@@ -93,7 +113,7 @@ class BootstrapIT {
                         "--parallelism", "2", "--state-backend", stateBackend));
                 try (JobProcess run = JobProcess.start(JobProcess.Command.run(runArgs), dir.resolve("run.log"))) {
                     workload.run(2_500);
-                    awaitExact(run, target);
+                    awaitExact(run, target, rollups);
                     run.log().lines().filter(l -> l.contains("Streaming from replication slot")).forEach(System.out::println);
                     assertThat(run.log()).contains("Resuming from");
                     // SIGKILL after the hand-off, once the job has a checkpoint of its own.
@@ -112,7 +132,7 @@ class BootstrapIT {
                 resumeArgs.remove(savepointAt);
                 try (JobProcess resumed = JobProcess.start(JobProcess.Command.run(resumeArgs), dir.resolve("resumed.log"))) {
                     workload.run(1_000);
-                    awaitExact(resumed, target);
+                    awaitExact(resumed, target, rollups);
                     assertThat(resumed.log()).contains("Resuming from").contains("checkpoints");
                     resumed.kill();
                 }
@@ -124,18 +144,28 @@ class BootstrapIT {
                 JobProcess refused = JobProcess.start(JobProcess.Command.run(again), dir.resolve("run-again.log"));
                 assertThat(refused.awaitExit(Duration.ofSeconds(120))).as(refused.log()).isEqualTo(2);
                 assertThat(refused.log()).contains("this savepoint was already started from");
+
+                if (shadow) { // reprocessing: the shadow tables agreed with verify; promote them
+                    assertThat(RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now())).isEqual())
+                            .as("the live tables hold the stale row before promote").isFalse();
+                    assertThat(Main.execute("promote", "--db-url", db.jdbcUrl(), "--db-user", db.user(),
+                            "--db-password-file", TestPasswordFile.path(), "--from-schema", rollupSchema,
+                            "--to-schema", "unstract")).isZero();
+                    VerifyReport promoted = RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now()));
+                    assertThat(promoted.isEqual()).as(promoted.summary(5)).isTrue();
+                }
             }
         }
     }
 
     /** Waits until verify finds the rollups exact while {@code job} runs; on failure, the end of its log. */
-    private static void awaitExact(JobProcess job, DatabaseTarget target) throws Exception {
+    private static void awaitExact(JobProcess job, DatabaseTarget source, DatabaseTarget rollups) throws Exception {
         try {
             VerifyReport report = Await.until("rollups equal to the recomputation", CATCH_UP, () -> {
                 if (!job.isAlive()) {
                     throw new AssertionError("the job exited with " + job.awaitExit(Duration.ZERO));
                 }
-                return RollupVerifier.verify(target, target, VerifyScope.everything(Instant.now()));
+                return RollupVerifier.verify(source, rollups, VerifyScope.everything(Instant.now()));
             }, VerifyReport::isEqual);
             System.out.println(report.summary(5));
         } catch (AssertionError e) {

@@ -59,7 +59,7 @@ class RebuildIT {
                 try (RunningJob jobA = RunningJob.start(job(live, live, "rebuild_a", temp.resolve("job-a")))) {
                     workload.run(1_000);
                     awaitExact(live, live);
-                    insertStaleRow(live); // e.g. left by the Celery task: job A never rewrites it
+                    Sql.insertStaleDailyRow(live, 200); // e.g. left by the Celery task: job A never rewrites it
                     try (RunningJob jobB = RunningJob.start(job(live, shadow, "rebuild_b", stateB))) {
                         workload.run(1_000);
                         awaitExact(live, shadow);
@@ -83,15 +83,6 @@ class RebuildIT {
                     System.out.println(report.summary(5));
                 }
             }
-        }
-    }
-
-    private static void insertStaleRow(DatabaseTarget live) throws Exception {
-        try (Connection c = live.connect(); Statement st = c.createStatement()) {
-            st.executeUpdate("INSERT INTO event_metrics_daily (id, created_at, modified_at, \"date\", metric_name,"
-                    + " metric_type, metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(),"
-                    + " now(), now(), current_date - 200, 'challenges', 'counter', 0, 1, 'default', '',"
-                    + " (SELECT min(id) FROM organization)) ON CONFLICT DO NOTHING");
         }
     }
 }

@@ -24,4 +24,16 @@ final class Sql {
             return rs.getLong(1);
         }
     }
+
+    /**
+     * A daily rollup row no source row supports, {@code daysAgo} days back, for the smallest
+     * organisation id: what the Celery task or a rule since changed leaves behind, and only a
+     * rebuild or promote removes.
+     */
+    static void insertStaleDailyRow(DatabaseTarget rollups, int daysAgo) throws Exception {
+        execute(rollups, "INSERT INTO event_metrics_daily (id, created_at, modified_at, \"date\", metric_name,"
+                + " metric_type, metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(),"
+                + " now(), now(), current_date - " + daysAgo + ", 'challenges', 'counter', 0, 1, 'default', '',"
+                + " (SELECT min(id) FROM organization)) ON CONFLICT DO NOTHING");
+    }
 }
