@@ -37,6 +37,16 @@ public class MetricDelta {
         return orgId + "|" + metric.code();
     }
 
+    /** The organisation of a {@link #rollupKey}. */
+    public static long orgIdOf(String rollupKey) {
+        return Long.parseLong(rollupKey.substring(0, rollupKey.indexOf('|')));
+    }
+
+    /** The metric of a {@link #rollupKey}. */
+    public static Metric metricOf(String rollupKey) {
+        return Metric.ofCode(Integer.parseInt(rollupKey.substring(rollupKey.indexOf('|') + 1)));
+    }
+
     @Override
     public String toString() {
         return "MetricDelta{org=" + orgId + ", " + metric.metricName() + ", t=" + eventTimeMs + ", value=" + value

@@ -168,9 +168,8 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
             }
             for (String key : keys) {
                 setCurrentKey(key);
-                int sep = key.indexOf('|');
-                long orgId = Long.parseLong(key.substring(0, sep));
-                Metric metric = Metric.ofCode(Integer.parseInt(key.substring(sep + 1)));
+                long orgId = MetricDelta.orgIdOf(key);
+                Metric metric = MetricDelta.metricOf(key);
                 for (Map.Entry<Long, BucketTotal> bucket : totals.get(g.ordinal()).entries()) {
                     output.collect(FINAL_ROWS, new StreamRecord<>(row(g, orgId, metric, bucket.getKey(), bucket.getValue(), 0)));
                 }
@@ -260,9 +259,8 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         for (Map.Entry<String, Map<Long, Pending>> entry : pending.entrySet()) {
             String key = entry.getKey();
             setCurrentKey(key);
-            int sep = key.indexOf('|');
-            long orgId = Long.parseLong(key.substring(0, sep));
-            Metric metric = Metric.ofCode(Integer.parseInt(key.substring(sep + 1)));
+            long orgId = MetricDelta.orgIdOf(key);
+            Metric metric = MetricDelta.metricOf(key);
             boolean changed = false;
             for (Granularity g : TIERS) {
                 changed |= applyTier(g, orgId, metric, entry.getValue(), now);
