@@ -15,11 +15,13 @@ import java.util.List;
  * @param checkpoints             checkpoint counts and durations over the whole run of the job
  * @param catchupChanges          changes piled up while the job was stopped (0 when not measured)
  * @param catchupSeconds          restart from the checkpoint until a probe committed after the pile was visible
+ * @param heapAfterGcPeakMb       the most heap a garbage collection left in use while the job ran
+ * @param rssPeakMb               the benchmark process's peak resident set size when the job was stopped
  */
 public record BackendRun(String backend, long checkpointIntervalMs, long liveRows, double snapshotSeconds, boolean snapshotExact,
         long snapshotRollupRowsWritten, long stateBytes, long checkpointedBytes, List<StepResult> steps, boolean streamExact,
         long streamChanges, long rollupRowsWritten, double heapPeakMb, double heapAfterGcMb, Checkpoints.Summary checkpoints,
-        long catchupChanges, double catchupSeconds, boolean catchupExact) {
+        long catchupChanges, double catchupSeconds, boolean catchupExact, double heapAfterGcPeakMb, double rssPeakMb) {
 
     public double snapshotRowsPerS() {
         return snapshotSeconds > 0 ? liveRows / snapshotSeconds : 0;

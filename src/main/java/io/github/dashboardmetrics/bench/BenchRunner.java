@@ -203,11 +203,14 @@ public final class BenchRunner {
             Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
                     benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend), line -> say("%s", line));
             double heapPeak = jvm.peakHeapMb();
+            double heapAfterGcPeak = jvm.peakHeapAfterGcMb();
             double rssPeak = jvm.sampledPeakRssMb();
             boolean exact = SnapshotJudge.verify(target).isEqual();
-            say("      %,d rows in %.1f s = %,.0f rows/s; heap peak %.0f MB, RSS peak %.0f MB (sampled each second); verify: %s",
-                    liveRows, outcome.seconds(), liveRows / outcome.seconds(), heapPeak, rssPeak, exact ? "exact" : "DIFFERENCES");
-            return new BenchReport.BootstrapRun(liveRows, outcome.seconds(), job.parallelism(), exact, backend, heapPeak, rssPeak);
+            say("      %,d rows in %.1f s = %,.0f rows/s; heap peak %.0f MB, most left by a GC %.0f MB, RSS peak %.0f MB"
+                    + " (sampled each second); verify: %s", liveRows, outcome.seconds(), liveRows / outcome.seconds(), heapPeak,
+                    heapAfterGcPeak, rssPeak, exact ? "exact" : "DIFFERENCES");
+            return new BenchReport.BootstrapRun(liveRows, outcome.seconds(), job.parallelism(), exact, backend, heapPeak,
+                    heapAfterGcPeak, rssPeak);
         } finally {
             JfrPhases.stop(recording);
             Slots.dropWhenInactive(target, slot, 60_000);
@@ -317,15 +320,18 @@ public final class BenchRunner {
                 checkpoints = Checkpoints.summary(running.restPort, running.id());
             }
             double heapPeak = jvm.peakHeapMb();
+            double heapAfterGcPeak = jvm.peakHeapAfterGcMb();
             running.cancel(target, slot);
             double heapAfterGc = jvm.heapAfterGcMb();
+            double rssPeak = JvmAndState.peakRssMb();
             say("      checkpoints: %d completed, %d failed, duration p50 %.0f ms, p99 %.0f ms, max %.0f ms; heap peak %.0f MB,"
-                            + " after GC %.0f MB; RSS peak %.0f MB", checkpoints.completed(), checkpoints.failed(), checkpoints.p50Ms(),
-                    checkpoints.p99Ms(), checkpoints.maxMs(), heapPeak, heapAfterGc, JvmAndState.peakRssMb());
+                            + " most left by a GC %.0f MB, after the job %.0f MB; RSS peak %.0f MB", checkpoints.completed(),
+                    checkpoints.failed(), checkpoints.p50Ms(), checkpoints.p99Ms(), checkpoints.maxMs(), heapPeak, heapAfterGcPeak,
+                    heapAfterGc, rssPeak);
             long snapshotWrites = rollupWritesBefore > 0 ? rollupWritesBefore - writesAtStart : -1;
             return new BackendRun(backend, job.checkpointIntervalMs(backend), liveRows, snapshotSeconds, snapshotCheck.isEqual(), snapshotWrites, stateBytes, checkpointed, steps,
                     streamExact, streamChanges, rollupWrites, heapPeak, heapAfterGc, checkpoints, catchupChanges, catchupSeconds,
-                    catchupExact);
+                    catchupExact, heapAfterGcPeak, rssPeak);
         } finally {
             JfrPhases.stop(recording);
             if (!running.stopped()) {

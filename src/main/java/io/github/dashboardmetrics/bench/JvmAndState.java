@@ -1,22 +1,33 @@
 package io.github.dashboardmetrics.bench;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import javax.management.ListenerNotFoundException;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
 
 /**
  * Resource readings: the bench JVM's heap (the job runs in it, on a local mini cluster), sampled
- * every second for its peak; the peak resident set size of the process; rows written to the
- * rollup tables from PostgreSQL's table statistics; and the load average.
+ * every second for its peak, and after every garbage collection for the peak of what survives
+ * one; the peak resident set size of the process; rows written to the rollup tables from
+ * PostgreSQL's table statistics; and the load average.
  */
 final class JvmAndState implements AutoCloseable {
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -26,9 +37,25 @@ final class JvmAndState implements AutoCloseable {
         return t;
     });
     private volatile long peakHeapBytes;
+    private volatile long peakHeapAfterGcBytes;
     private volatile double sampledPeakRssMb;
+    private final Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+            .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
+    private final NotificationListener afterGc = (notification, handback) -> {
+        if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+            GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+            long used = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                    .filter(pool -> heapPools.contains(pool.getKey())).mapToLong(pool -> pool.getValue().getUsed()).sum();
+            peakHeapAfterGcBytes = Math.max(peakHeapAfterGcBytes, used);
+        }
+    };
 
     JvmAndState() {
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (collector instanceof NotificationEmitter emitter) {
+                emitter.addNotificationListener(afterGc, null, null);
+            }
+        }
         sampler.scheduleAtFixedRate(() -> {
             peakHeapBytes = Math.max(peakHeapBytes, memory.getHeapMemoryUsage().getUsed());
             double rss = procStatusMb(Path.of("/proc/self/status"), "VmRSS:");
@@ -40,6 +67,16 @@ final class JvmAndState implements AutoCloseable {
 
     double peakHeapMb() {
         return peakHeapBytes / 1048576.0;
+    }
+
+    /**
+     * The most heap any garbage collection since the last {@link #resetPeaks} left in use, MB: what
+     * a phase needed to hold, where {@link #peakHeapMb} also counts garbage not collected yet (the
+     * heap fills up to its maximum before G1 collects). An upper bound: a young collection leaves
+     * the old generation's garbage in place.
+     */
+    double peakHeapAfterGcMb() {
+        return peakHeapAfterGcBytes / 1048576.0;
     }
 
     /**
@@ -91,6 +128,7 @@ final class JvmAndState implements AutoCloseable {
     /** Resets the peak heap and sampled RSS readings (one phase after another in the same JVM). */
     void resetPeaks() {
         peakHeapBytes = 0;
+        peakHeapAfterGcBytes = 0;
         sampledPeakRssMb = 0;
     }
 
@@ -108,5 +146,14 @@ final class JvmAndState implements AutoCloseable {
     @Override
     public void close() {
         sampler.shutdownNow();
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (collector instanceof NotificationEmitter emitter) {
+                try {
+                    emitter.removeNotificationListener(afterGc);
+                } catch (ListenerNotFoundException ignored) {
+                    // not registered on this one
+                }
+            }
+        }
     }
 }

@@ -7,15 +7,12 @@ import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.ProgressTable;
 import io.github.dashboardmetrics.source.SourcePreflight;
-import io.github.dashboardmetrics.verify.RollupVerifier;
-import io.github.dashboardmetrics.verify.VerifyReport;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -62,32 +59,38 @@ public final class Bootstrap {
         progress.accept("[2/4] Creating replication slot " + s.slot() + " with an exported snapshot...");
         BootstrapJob.Result result;
         long consistentPoint;
-        try (ExportedSnapshotSlot exported = ExportedSnapshotSlot.create(s.source(), s.slot())) {
-            consistentPoint = exported.consistentPoint();
-            progress.accept("      consistent point " + ProgressTable.lsnText(consistentPoint) + "; snapshot "
-                    + exported.snapshotName());
-            progress.accept(String.format(Locale.ROOT,
-                    "[3/4] Reading %d tables in key ranges with %d readers, through the job's pipeline (state on %s)...",
-                    checked.capturedTables().size(), s.parallelism(), s.stateBackend()));
-            result = BootstrapJob.run(new BootstrapJob.Settings(s.source(), checked.capturedTables(), s.parallelism(),
-                    s.retention(), s.stateBackend()), exported.snapshotName(), System.currentTimeMillis(), savepoint.toUri().toString(),
-                    received -> {
-                        if (received % 50_000 == 0) {
-                            progress.accept("      " + received + " rollup rows so far");
-                        }
-                    });
-        }
-        new BootstrapRecord(s.slot(), consistentPoint, s.source().schema(), s.retention()).write(savepoint);
-        long buckets = result.rollups().values().stream().mapToLong(List::size).sum();
-        progress.accept(String.format(Locale.ROOT, "      savepoint %s; %d buckets, %d refused rows (%.1f s)", savepoint,
-                buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
+        BackfillWriter.Applied applied;
+        long buckets;
+        // The final rows go to temporary tables as they arrive, the rollup tables are replaced
+        // from them after the savepoint is complete: nothing of the rollups is held in the JVM.
+        try (StagedRollups staged = new StagedRollups(s.rollup())) {
+            try (ExportedSnapshotSlot exported = ExportedSnapshotSlot.create(s.source(), s.slot())) {
+                consistentPoint = exported.consistentPoint();
+                progress.accept("      consistent point " + ProgressTable.lsnText(consistentPoint) + "; snapshot "
+                        + exported.snapshotName());
+                progress.accept(String.format(Locale.ROOT,
+                        "[3/4] Reading %d tables in key ranges with %d readers, through the job's pipeline (state on %s)...",
+                        checked.capturedTables().size(), s.parallelism(), s.stateBackend()));
+                long[] received = {0};
+                result = BootstrapJob.run(new BootstrapJob.Settings(s.source(), checked.capturedTables(), s.parallelism(),
+                        s.retention(), s.stateBackend()), exported.snapshotName(), System.currentTimeMillis(),
+                        savepoint.toUri().toString(), row -> {
+                            staged.add(row);
+                            if (++received[0] % 500_000 == 0) {
+                                progress.accept("      " + received[0] + " final rollup rows staged so far");
+                            }
+                        });
+            }
+            new BootstrapRecord(s.slot(), consistentPoint, s.source().schema(), s.retention()).write(savepoint);
+            buckets = staged.staged();
+            progress.accept(String.format(Locale.ROOT, "      savepoint %s; %d buckets, %d refused rows (%.1f s)", savepoint,
+                    buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
 
-        progress.accept("[4/4] Writing the rollup tables to match, in one transaction...");
-        RetentionPolicy r = s.retention();
-        VerifyScope scope = new VerifyScope(null, null, null, r.hourlyDays(), r.dailyDays(), r.monthlyDays(), Instant.now());
-        VerifyReport report = RollupVerifier.compare(s.rollup(), scope, result.rollups(), List.of());
-        BackfillWriter.Applied applied = report.isEqual() ? new BackfillWriter.Applied(0, 0)
-                : BackfillWriter.apply(s.rollup(), report);
+            progress.accept("[4/4] Writing the rollup tables to match, in one transaction...");
+            RetentionPolicy r = s.retention();
+            applied = staged.replaceWithin(
+                    new VerifyScope(null, null, null, r.hourlyDays(), r.dailyDays(), r.monthlyDays(), Instant.now()));
+        }
         if (!result.deadLetters().isEmpty()) {
             DeadLetterTable.insertAll(s.rollup(), result.deadLetters());
         }

@@ -5,7 +5,6 @@ import io.github.dashboardmetrics.change.RowKind;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.pipeline.MetricsPipeline;
-import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.ChangeMessage;
@@ -13,15 +12,9 @@ import io.github.dashboardmetrics.source.DeadLetter;
 import io.github.dashboardmetrics.source.DecodeChanges;
 import io.github.dashboardmetrics.source.KeyRange;
 import io.github.dashboardmetrics.state.StateEntry;
-import io.github.dashboardmetrics.verify.RollupEntry;
-import io.github.dashboardmetrics.verify.RollupKey;
-import io.github.dashboardmetrics.verify.RollupValue;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongConsumer;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -51,8 +44,9 @@ import org.apache.flink.util.CloseableIterator;
  * parallel key ranges ({@link SnapshotRangeSource}), runs them through the streaming job's own
  * decoding, normalisation, joins, rules and rollup ({@link MetricsPipeline}, with every stateful
  * operator exporting its keyed state at the end of its input), and writes that state with the
- * State Processor API as a savepoint under the streaming job's uids. It returns the rollup rows
- * the streaming job would have written for the same rows, and the dead letters.
+ * State Processor API as a savepoint under the streaming job's uids. It hands over the rollup
+ * rows the streaming job would have written for the same rows, each bucket's final row once, as
+ * they arrive, and returns the dead letters.
  */
 public final class BootstrapJob {
     /**
@@ -63,8 +57,13 @@ public final class BootstrapJob {
     public record Settings(DatabaseTarget source, List<String> capturedTables, int parallelism, RetentionPolicy retention,
             String stateBackend) implements java.io.Serializable {}
 
-    /** What the job gives back: the rollups (non-empty buckets per tier) and the rows it refused. */
-    public record Result(Map<Granularity, List<RollupEntry>> rollups, List<DeadLetter> deadLetters) {}
+    /** What the job gives back: the final rollup rows it handed over, and the rows it refused. */
+    public record Result(long rollupRows, List<DeadLetter> deadLetters) {}
+
+    /** Where the final rollup rows go as they arrive (they are not kept). */
+    public interface RowSink {
+        void accept(RollupRow row) throws Exception;
+    }
 
     /** Key ranges per reader and table: small enough that readers finish close together. */
     static final int RANGES_PER_READER = 4;
@@ -100,10 +99,11 @@ public final class BootstrapJob {
 
     /**
      * Runs the job on a local Flink: reads {@code snapshotName}, writes the savepoint to
-     * {@code savepointPath}. {@code progress} hears the rollup rows received so far.
+     * {@code savepointPath}, and hands each bucket's final row (empty buckets included, as deletes)
+     * to {@code rows}.
      */
     public static Result run(Settings settings, String snapshotName, long snapshotTsMs, String savepointPath,
-            LongConsumer progress) throws Exception {
+            RowSink rows) throws Exception {
         String maxParallelism = StateBackendDefaults.SHARED.get("pipeline.max-parallelism");
         // The streaming job's local state settings (managed memory for RocksDB, max parallelism).
         Configuration conf = StateBackendDefaults.local(settings.stateBackend());
@@ -155,23 +155,14 @@ public final class BootstrapJob {
         savepoint.write(savepointPath);
 
         JobClient client = env.executeAsync("dashboard-metrics bootstrap");
-        Map<Granularity, List<RollupEntry>> byTier = new EnumMap<>(Granularity.class);
-        for (Granularity g : Granularity.values()) {
-            byTier.put(g, new ArrayList<>());
-        }
         List<DeadLetter> deadLetters = new ArrayList<>();
         long received = 0;
         try (collected) {
             while (collected.hasNext()) {
                 Either<RollupRow, DeadLetter> next = collected.next();
                 if (next.isLeft()) {
-                    RollupRow r = next.left(); // each bucket once, with its final total
-                    if (!r.isDelete() && r.count > 0) {
-                        byTier.get(r.granularity).add(new RollupEntry(
-                                RollupKey.of(r.granularity, r.orgId, Instant.ofEpochMilli(r.bucketStart), r.metricName),
-                                new RollupValue(r.metricType, r.value, r.count)));
-                    }
-                    progress.accept(++received);
+                    rows.accept(next.left()); // each bucket once, with its final total
+                    received++;
                 } else {
                     deadLetters.add(next.right());
                 }
@@ -184,6 +175,6 @@ public final class BootstrapJob {
             throw new IllegalStateException("the bounded job sent " + sent + " rollup rows and dead letters, "
                     + (received + deadLetters.size()) + " arrived");
         }
-        return new Result(byTier, deadLetters);
+        return new Result(received, deadLetters);
     }
 }

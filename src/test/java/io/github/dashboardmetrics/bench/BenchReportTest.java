@@ -20,15 +20,15 @@ class BenchReportTest {
                 new StepResult(2000, 2002, 20_020, 100, 500, 900, 1200, 2.0, 100, 300, 0.7, true, "sustained"),
                 new StepResult(4000, 3000, 30_000, 100, 5000, 9000, 9900, 300, 100, 9000, 9, false, "not sustained: lag growing"));
         BackendRun rocksdb = new BackendRun("rocksdb", 500, 100_000, 2.5, true, 7_000, 8_000_000, 1_000_000, steps, true, 60_050, 30_025,
-                400, 100, CHECKPOINTS, 100_000, 10.0, true);
+                400, 100, CHECKPOINTS, 100_000, 10.0, true, 300, 2_000);
         BackendRun hashmap = new BackendRun("hashmap", 5_000, 100_000, 4.0, true, 7_000, 30_000_000, 30_000_000,
                 List.of(new StepResult(1000, 1000, 10_000, 100, 900, 1500, 2500, 1.0, 100, 200, 0.5, true, "sustained")), true,
-                10_000, 5_000, 1500, 900, CHECKPOINTS, 100_000, 25.0, false);
+                10_000, 5_000, 1500, 900, CHECKPOINTS, 100_000, 25.0, false, 1_200, 2_400);
         BenchReport.Ceiling ceiling = new BenchReport.Ceiling(100_000, 2.0, new SourceCeiling.Drain(100_000, 5.0, 0.8));
         RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, 31.0, true, "/tmp/run.log");
         return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, null, List.of("rocksdb", "hashmap"), 2),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 1.5, 100_000, ceiling,
-                List.of(rocksdb, hashmap), new BenchReport.BootstrapRun(100_000, 1.0, 2, true, "rocksdb", 900, 1_800), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
+                List.of(rocksdb, hashmap), new BenchReport.BootstrapRun(100_000, 1.0, 2, true, "rocksdb", 900, 250, 1_800), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
                 new RawDecodeReader.Result(60_050, 0.5), restore, 2_500, 2_048);
     }
 
@@ -98,7 +98,7 @@ class BenchReportTest {
     @Test
     void profilesWithoutCeilingOrStreamingLeaveTheirKeysOut() throws Exception {
         BackendRun scale = new BackendRun("rocksdb", 500, 10_000_000, 1000, true, -1, 900_000_000, 900_000_000, List.of(), false, 0, 0,
-                1800, 700, CHECKPOINTS, 0, Double.NaN, false);
+                1800, 700, CHECKPOINTS, 0, Double.NaN, false, 1_000, 3_000);
         BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500L, null, List.of("rocksdb")),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 60, 10_000_000, null, List.of(scale), null, null,
                 null, null, null, 3_000, 2_048);
@@ -110,5 +110,21 @@ class BenchReportTest {
         assertThat(json.has("catchup_changes_per_s_rocksdb")).isFalse();
         assertThat(json.has("celery_run_s")).isFalse();
         assertThat(report.table()).contains("10,000").doesNotContain("source ceiling");
+    }
+
+    @Test
+    void theScaleBootstrapIsWithinTheJobsMemoryOnlyWhenBothHeapAndResidentSetAre() throws Exception {
+        BackendRun job = new BackendRun("rocksdb", 500, 10_000_000, 1000, true, -1, 900_000_000, 900_000_000, List.of(), false, 0, 0,
+                1800, 700, CHECKPOINTS, 0, Double.NaN, false, 1_000, 3_000);
+        for (double[] bootstrap : new double[][] {{900, 2_900, 1}, {1_100, 2_900, 0}, {900, 3_100, 0}}) {
+            BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500L, null, List.of("rocksdb")),
+                    new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 60, 10_000_000, null, List.of(job),
+                    new BenchReport.BootstrapRun(10_000_000, 300, 2, true, "rocksdb", 1_900, bootstrap[0], bootstrap[1]), null,
+                    null, null, null, 3_000, 2_048);
+            JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(report.toJson()));
+            assertThat(json.get("targets_met").get("bootstrap_within_job_memory_rocksdb").asBoolean())
+                    .as("bootstrap heap after GC %s MB, RSS %s MB", bootstrap[0], bootstrap[1]).isEqualTo(bootstrap[2] == 1);
+            assertThat(json.get("bootstrap").get("heap_after_gc_peak_mb").asDouble()).isEqualTo(bootstrap[0]);
+        }
     }
 }

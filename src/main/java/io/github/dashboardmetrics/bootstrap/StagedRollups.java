@@ -1,0 +1,240 @@
+package io.github.dashboardmetrics.bootstrap;
+
+import io.github.dashboardmetrics.backfill.BackfillWriter;
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.rollup.Granularity;
+import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.verify.BucketWindow;
+import io.github.dashboardmetrics.verify.VerifyScope;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * The bootstrap's rollup rows on their way into the rollup tables, without holding them in the
+ * JVM: each final row is copied ({@code COPY}) into a temporary table of its tier as it arrives,
+ * and {@link #replaceWithin} then makes the tables hold exactly the staged rows inside the scope
+ * verify compares, set-based: rows that are missing or differ are upserted, rows that should not
+ * be there (another project or tag, a bucket with no source rows) are deleted, equal rows are left
+ * alone. It is what {@code RollupVerifier.compare} plus {@link BackfillWriter#apply} did with the
+ * rows in memory, which at 10M source rows held 2.2M rows and their comparison on the heap.
+ *
+ * <p>Everything happens in ONE transaction on one connection, opened when the first row arrives:
+ * dashboards see the old rows or all the new ones, the temporary tables die with the transaction
+ * ({@code ON COMMIT DROP}), and a connection pooler in transaction mode keeps the session's
+ * temporary tables for the whole of it. The rows of a bounded job arrive at the end of its input,
+ * so the transaction is open for the copy and the merge, not for the whole read.
+ */
+public final class StagedRollups implements AutoCloseable {
+    /** Rows copied per {@code COPY} statement: a few MB of text at a time. */
+    static final int ROWS_PER_COPY = 20_000;
+
+    private final DatabaseTarget rollup;
+    private final Map<Granularity, ByteArrayOutputStream> pending = new EnumMap<>(Granularity.class);
+    private final Map<Granularity, Integer> pendingRows = new EnumMap<>(Granularity.class);
+    private Connection connection;
+    private long staged;
+
+    public StagedRollups(DatabaseTarget rollup) {
+        this.rollup = rollup;
+        for (Granularity g : Granularity.values()) {
+            pending.put(g, new ByteArrayOutputStream());
+            pendingRows.put(g, 0);
+        }
+    }
+
+    /** The temporary table of one tier's staged rows. */
+    static String stagingTable(Granularity g) {
+        return "staged_" + g.table();
+    }
+
+    /** Stages one final row; a row of a bucket that went empty ({@code count <= 0}) is not a row. */
+    public void add(RollupRow row) throws SQLException {
+        if (row.isDelete() || row.count <= 0) {
+            return;
+        }
+        Granularity g = row.granularity;
+        String bucket = g == Granularity.HOURLY ? Instant.ofEpochMilli(row.bucketStart).toString()
+                : Granularity.utcDate(row.bucketStart).toString();
+        String line = row.orgId + "\t" + bucket + "\t" + copyText(row.metricName) + "\t" + copyText(row.metricType)
+                + "\t" + row.value + "\t" + Math.min(row.count, Integer.MAX_VALUE) + "\n";
+        pending.get(g).writeBytes(line.getBytes(StandardCharsets.UTF_8));
+        staged++;
+        if (pendingRows.merge(g, 1, Integer::sum) >= ROWS_PER_COPY) {
+            copy(g);
+        }
+    }
+
+    /** Rows staged so far: the non-empty buckets of the three tiers. */
+    public long staged() {
+        return staged;
+    }
+
+    /**
+     * Makes each rollup table hold exactly the staged rows of its tier inside {@code scope}'s
+     * window (rows outside it are neither written nor removed), and commits.
+     */
+    public BackfillWriter.Applied replaceWithin(VerifyScope scope) throws SQLException {
+        long upserted = 0;
+        long deleted = 0;
+        try {
+            for (Granularity g : Granularity.values()) {
+                copy(g);
+            }
+            Connection c = connection();
+            try (Statement st = c.createStatement()) {
+                for (Granularity g : Granularity.values()) {
+                    st.execute("ANALYZE " + stagingTable(g)); // the anti-join below is planned on real counts
+                }
+            }
+            for (Granularity g : Granularity.values()) {
+                BucketWindow window = scope.window(g);
+                if (window.isEmpty()) {
+                    continue;
+                }
+                deleted += run(c, deleteUnstaged(g, window), window, g);
+                upserted += run(c, upsertStaged(g, window), window, g);
+            }
+            c.commit();
+        } catch (SQLException e) {
+            rollBack();
+            throw e;
+        }
+        return new BackfillWriter.Applied(upserted, deleted);
+    }
+
+    private String liveTable(Granularity g) {
+        return "\"" + rollup.schema() + "\".\"" + g.table() + "\"";
+    }
+
+    /** Rows in the window with no staged row of their key (and any project or tag but the job's). */
+    private String deleteUnstaged(Granularity g, BucketWindow window) {
+        String bucket = "\"" + g.bucketColumn() + "\"";
+        return "DELETE FROM " + liveTable(g) + " t WHERE " + inWindow("t." + bucket, window)
+                + " AND NOT (t.project = 'default' AND t.tag = '' AND EXISTS (SELECT 1 FROM " + stagingTable(g)
+                + " s WHERE s.organization_id = t.organization_id AND s.bucket = t." + bucket
+                + " AND s.metric_name = t.metric_name))";
+    }
+
+    /** The staged rows in the window, written where they differ; in key order, as the committer locks. */
+    private String upsertStaged(Granularity g, BucketWindow window) {
+        String bucket = "\"" + g.bucketColumn() + "\"";
+        return "INSERT INTO " + liveTable(g) + " AS t (id, created_at, modified_at, " + bucket
+                + ", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id)"
+                + " SELECT gen_random_uuid(), now(), now(), s.bucket, s.metric_name, s.metric_type, s.metric_value,"
+                + " s.metric_count, 'default', '', s.organization_id FROM " + stagingTable(g) + " s"
+                + " WHERE " + inWindow("s.bucket", window) + " ORDER BY s.organization_id, s.bucket, s.metric_name"
+                + " ON CONFLICT (organization_id, " + bucket + ", metric_name, project, tag)"
+                + " DO UPDATE SET metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value,"
+                + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at"
+                + " WHERE (t.metric_type, t.metric_value, t.metric_count)"
+                + " IS DISTINCT FROM (EXCLUDED.metric_type, EXCLUDED.metric_value, EXCLUDED.metric_count)";
+    }
+
+    /** {@code column} inside the window: a parameter for each closed end ({@link #bounds}). */
+    private static String inWindow(String column, BucketWindow window) {
+        String clause = "TRUE";
+        if (window.fromInclusive() != null) {
+            clause += " AND " + column + " >= ?";
+        }
+        if (window.toExclusive() != null) {
+            clause += " AND " + column + " < ?";
+        }
+        return clause;
+    }
+
+    /** The window's closed ends, typed like the bucket column (timestamptz for hours, date otherwise). */
+    private static Object[] bounds(Granularity g, BucketWindow window) {
+        return Stream.of(window.fromInclusive(), window.toExclusive())
+                .filter(Objects::nonNull)
+                .map(bound -> g.bucketParameter(bound.toEpochMilli()))
+                .toArray();
+    }
+
+    private static long run(Connection c, String sql, BucketWindow window, Granularity g) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            Object[] bounds = bounds(g, window);
+            for (int i = 0; i < bounds.length; i++) {
+                ps.setObject(i + 1, bounds[i]);
+            }
+            return ps.executeLargeUpdate();
+        }
+    }
+
+    private void copy(Granularity g) throws SQLException {
+        ByteArrayOutputStream rows = pending.get(g);
+        if (rows.size() == 0) {
+            return;
+        }
+        try {
+            CopyManager copy = connection().unwrap(PGConnection.class).getCopyAPI();
+            copy.copyIn("COPY " + stagingTable(g) + " FROM STDIN", new ByteArrayInputStream(rows.toByteArray()));
+        } catch (IOException e) {
+            throw new SQLException("copying rollup rows into " + stagingTable(g) + ": " + e.getMessage(), e);
+        } catch (SQLException e) {
+            rollBack();
+            throw e;
+        }
+        rows.reset();
+        pendingRows.put(g, 0);
+    }
+
+    /** The connection, with its transaction and the staging tables, opened on first use. */
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            Connection c = rollup.connect();
+            try {
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    for (Granularity g : Granularity.values()) {
+                        String bucketType = g == Granularity.HOURLY ? "timestamptz" : "date";
+                        st.execute("CREATE TEMP TABLE " + stagingTable(g) + " (organization_id bigint NOT NULL, bucket "
+                                + bucketType + " NOT NULL, metric_name text NOT NULL, metric_type text NOT NULL,"
+                                + " metric_value double precision NOT NULL, metric_count integer NOT NULL) ON COMMIT DROP");
+                    }
+                }
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+            connection = c;
+        }
+        return connection;
+    }
+
+    /** COPY's text format: backslash, tab, newline and carriage return escaped. */
+    private static String copyText(String s) {
+        return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
+    }
+
+    private void rollBack() {
+        if (connection != null) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // the connection is closed next; the transaction ends with it
+            }
+        }
+    }
+
+    /** Ends the connection; staged rows not yet {@link #replaceWithin replaced} are dropped with its transaction. */
+    @Override
+    public void close() throws SQLException {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+}
