@@ -6,8 +6,9 @@
 -- tables (the snapshot and the preflight checks) and writes only the three rollup tables, its
 -- dead-letter table and its progress row.
 CREATE ROLE dashboard_metrics WITH LOGIN REPLICATION PASSWORD 'change-me';
+-- TEMPORARY: bootstrap stages its rollup rows in temporary tables (PUBLIC has it by default).
 DO $$ BEGIN
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO dashboard_metrics', current_database());
+    EXECUTE format('GRANT CONNECT, TEMPORARY ON DATABASE %I TO dashboard_metrics', current_database());
 END $$;
 GRANT USAGE ON SCHEMA unstract TO dashboard_metrics;
 GRANT SELECT ON unstract.organization, unstract.workflow, unstract.pipeline, unstract.api_deployment,

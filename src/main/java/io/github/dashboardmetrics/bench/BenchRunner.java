@@ -198,6 +198,7 @@ public final class BenchRunner {
         String slot = SLOT + "_bootstrap";
         System.gc(); // the job before it left garbage: the peaks below are the bootstrap's
         jvm.resetPeaks();
+        say("      resident set at its start: %.0f MB", JvmAndState.procStatusMb(Path.of("/proc/self/status"), "VmRSS:"));
         jdk.jfr.Recording recording = jfr.start("bootstrap");
         try {
             Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,

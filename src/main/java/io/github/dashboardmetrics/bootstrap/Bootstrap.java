@@ -49,6 +49,7 @@ public final class Bootstrap {
         long started = System.nanoTime();
         progress.accept("[1/4] Checking the databases...");
         SourcePreflight.Result checked = SourcePreflight.check(s.source(), s.rollup(), s.publication());
+        StagedRollups.requireTemporaryTables(s.rollup());
         Files.createDirectories(s.savepointDir());
         BootstrapMarker marker = new BootstrapMarker(s.savepointDir(), s.slot());
         marker.cleanUpAfterAnEarlierAttempt(s.source(), progress);
@@ -76,7 +77,13 @@ public final class Bootstrap {
                         s.retention(), s.stateBackend()), exported.snapshotName(), System.currentTimeMillis(),
                         savepoint.toUri().toString(), row -> {
                             staged.add(row);
-                            if (++received[0] % 500_000 == 0) {
+                            if (++received[0] == 1) {
+                                // The rollup hands its rows over once all its input is in.
+                                progress.accept(String.format(Locale.ROOT,
+                                        "      all rows read and through the pipeline (%.1f s); final rollup rows and the state follow",
+                                        (System.nanoTime() - started) / 1e9));
+                            }
+                            if (received[0] % 500_000 == 0) {
                                 progress.accept("      " + received[0] + " final rollup rows staged so far");
                             }
                         });

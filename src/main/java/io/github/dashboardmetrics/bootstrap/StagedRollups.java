@@ -4,6 +4,7 @@ import io.github.dashboardmetrics.backfill.BackfillWriter;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.source.PreflightException;
 import io.github.dashboardmetrics.verify.BucketWindow;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.io.ByteArrayInputStream;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -52,6 +54,25 @@ public final class StagedRollups implements AutoCloseable {
         for (Granularity g : Granularity.values()) {
             pending.put(g, new ByteArrayOutputStream());
             pendingRows.put(g, 0);
+        }
+    }
+
+    /**
+     * Refuses up front (before the bulk read) a rollup role that may not create temporary tables
+     * in its database: PUBLIC may by default, but an administrator can revoke it.
+     */
+    public static void requireTemporaryTables(DatabaseTarget rollup) {
+        try (Connection c = rollup.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_database(), has_database_privilege(current_database(), 'TEMPORARY')")) {
+            rs.next();
+            if (!rs.getBoolean(2)) {
+                throw new PreflightException(rollup.user() + " may not create temporary tables in database " + rs.getString(1)
+                        + ", where bootstrap stages the rollup rows; have an administrator run: GRANT TEMPORARY ON DATABASE \""
+                        + rs.getString(1) + "\" TO " + rollup.user() + ";");
+            }
+        } catch (SQLException e) {
+            throw new PreflightException("cannot use rollup database " + rollup.jdbcUrl() + " as " + rollup.user() + ": "
+                    + e.getMessage(), e);
         }
     }
 

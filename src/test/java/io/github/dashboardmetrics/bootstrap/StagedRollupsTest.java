@@ -7,6 +7,7 @@ import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.verify.SourceRows;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -45,11 +46,8 @@ class StagedRollupsTest {
         db = EmbeddedDatabase.start();
         db.createUnstractSchema(SCHEMA, false);
         target = db.target(SCHEMA);
-        try (Connection c = target.connect(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO organization (id, name, display_name, organization_id, modified_at, created_at,"
-                    + " allowed_token_limit, restrict_llm_adapter_creation, restrict_connector_creation)"
-                    + " SELECT i, 'o' || i, 'O' || i, 'org_' || i, now(), now(), -1, false, false"
-                    + " FROM unnest(ARRAY[1, 2, 3]) i");
+        try (Connection c = target.connect()) {
+            new SourceRows(c).organization(1, "org_1").organization(2, "org_2").organization(3, "org_3");
         }
     }
 

@@ -6,6 +6,8 @@ import io.github.dashboardmetrics.bootstrap.BootstrapRecord;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.ReplicationClient;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.sink.DeadLetterTable;
+import io.github.dashboardmetrics.sink.ProgressTable;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -112,6 +114,27 @@ class ConfigurationErrorsTest {
     @Test
     void bootstrapRefusesARoleWithoutReplication() {
         bootstrap(database(db.jdbcUrl(), "no_replication", "--db-schema", "unstract")).failsWith("REPLICATION");
+    }
+
+    @Test
+    void bootstrapRefusesARollupRoleWithoutTemporaryTables() throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            DeadLetterTable.ensure(c, "unstract");
+            ProgressTable.ensure(c, "unstract");
+            st.execute("CREATE ROLE no_temp LOGIN");
+            st.execute("GRANT USAGE ON SCHEMA unstract TO no_temp");
+            st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA unstract TO no_temp");
+            st.execute("DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$");
+        }
+        try {
+            bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--rollup-db-url", db.jdbcUrl(), "--rollup-db-user", "no_temp",
+                    "--rollup-db-password-file", TestPasswordFile.path()))
+                    .failsWith("no_temp may not create temporary tables in database");
+        } finally {
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.execute("DO $$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', current_database()); END $$");
+            }
+        }
     }
 
     @Test

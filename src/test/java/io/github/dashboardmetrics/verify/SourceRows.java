@@ -12,10 +12,10 @@ import java.util.UUID;
  * Inserts Unstract source rows, filling the NOT NULL columns the metrics do not read (Django
  * sets them in Python; the database has no defaults). Times are ISO-8601 with an offset.
  */
-final class SourceRows {
+public final class SourceRows {
     private final Connection c;
 
-    SourceRows(Connection connection) {
+    public SourceRows(Connection connection) {
         this.c = connection;
     }
 
@@ -28,7 +28,7 @@ final class SourceRows {
         return OffsetDateTime.parse(isoWithOffset);
     }
 
-    SourceRows organization(long id, String organizationId) throws SQLException {
+    public SourceRows organization(long id, String organizationId) throws SQLException {
         return insert("INSERT INTO organization (id, name, display_name, organization_id, modified_at, created_at,"
                 + " allowed_token_limit, restrict_llm_adapter_creation, restrict_connector_creation)"
                 + " VALUES (?, ?, ?, ?, now(), now(), -1, false, false)", id, organizationId, organizationId,
