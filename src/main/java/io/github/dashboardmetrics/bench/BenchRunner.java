@@ -138,9 +138,9 @@ public final class BenchRunner {
             } else if (profile.isScale()) {
                 say("[%d/%d] Scale: the job on RocksDB until verify says exact...", phase++, phases);
                 backends.add(backend(target, StateBackendDefaults.ROCKSDB, stateDir, jvm, false));
-                say("[%d/%d] Bootstrap at parallelism %d on RocksDB, in the same JVM: bulk read, savepoint, rollups written...",
+                say("[%d/%d] Bootstrap at parallelism %d on RocksDB, in a JVM of its own: bulk read, savepoint, rollups written...",
                         phase++, phases, job.parallelism());
-                bootstrap = bootstrap(target, stateDir, StateBackendDefaults.ROCKSDB, jvm);
+                bootstrap = childBootstrap(db, target, stateDir, StateBackendDefaults.ROCKSDB);
             } else {
                 say("[%d/%d] Source ceiling: the Flink CDC source alone (job's settings) into a discarding sink...", phase++, phases);
                 List<String> tables = SourcePreflight.check(target, target, PUBLICATION).capturedTables();
@@ -214,6 +214,29 @@ public final class BenchRunner {
                     heapAfterGcPeak, rssPeak);
         } finally {
             JfrPhases.stop(recording);
+            Slots.dropWhenInactive(target, slot, 60_000);
+        }
+    }
+
+    /**
+     * {@link #bootstrap} in a JVM of its own ({@link ChildBootstrap}), as an operator runs it: its
+     * memory peaks are then its own, not what the job before it left in this process.
+     */
+    private BenchReport.BootstrapRun childBootstrap(EmbeddedDatabase db, DatabaseTarget target, Path benchDir, String backend)
+            throws Exception {
+        RollupReset.clearAll(target);
+        long liveRows = Slots.liveSourceRows(target);
+        String slot = SLOT + "_bootstrap";
+        try {
+            ChildBootstrap.Result r = ChildBootstrap.run(db, target, slot, benchDir.resolve("bootstrap"), job.parallelism(), backend,
+                    line -> say("%s", line));
+            boolean exact = SnapshotJudge.verify(target).isEqual();
+            say("      %,d rows in %.1f s = %,.0f rows/s; heap peak %.0f MB, most left by a GC %.0f MB, RSS peak %.0f MB"
+                    + " (the child's VmHWM); verify: %s", liveRows, r.seconds(), liveRows / r.seconds(), r.heapPeakMb(),
+                    r.heapAfterGcPeakMb(), r.rssPeakMb(), exact ? "exact" : "DIFFERENCES");
+            return new BenchReport.BootstrapRun(liveRows, r.seconds(), job.parallelism(), exact, backend, r.heapPeakMb(),
+                    r.heapAfterGcPeakMb(), r.rssPeakMb());
+        } finally {
             Slots.dropWhenInactive(target, slot, 60_000);
         }
     }

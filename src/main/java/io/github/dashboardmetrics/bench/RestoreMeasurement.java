@@ -200,6 +200,11 @@ final class RestoreMeasurement {
 
     /** {@code java <this JVM's --add-opens, log4j settings> -Xmx2g -cp <this class path> Main ARGS}. */
     static List<String> commandLine(List<String> args) {
+        return commandLine(List.of(), args);
+    }
+
+    /** {@link #commandLine(List)} with more JVM options before the class path. */
+    static List<String> commandLine(List<String> jvmOptions, List<String> args) {
         List<String> line = new ArrayList<>();
         line.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -208,6 +213,7 @@ final class RestoreMeasurement {
             }
         }
         line.add("-Xmx2g");
+        line.addAll(jvmOptions);
         line.add("-cp");
         line.add(System.getProperty("java.class.path"));
         line.add(Main.class.getName());
@@ -215,7 +221,8 @@ final class RestoreMeasurement {
         return line;
     }
 
-    private static Process start(List<String> command, EmbeddedDatabase db, Path log, boolean append) throws Exception {
+    /** Starts {@code command} with the database password in its environment, its output to {@code log}. */
+    static Process start(List<String> command, EmbeddedDatabase db, Path log, boolean append) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
         pb.environment().put(DatabaseOptions.PASSWORD_ENV, db.password());

@@ -24,14 +24,15 @@ import picocli.CommandLine.Option;
                 "own pgoutput decoding. Prints progress and a table; --out also writes JSON and a chart as SVG.",
                 "Its length depends on the job's speed: --profile quick took 18 minutes on 2 cores (both backends,",
                 "state layout v2); full takes longer;",
-                "scale (10M rows, RocksDB, snapshot only) and restore (2M rows, run killed and restarted) are opt-in."})
+                "scale (10M rows on RocksDB: the snapshot, then a bootstrap) and restore (2M rows, run killed and restarted) are opt-in."})
 public class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--profile", defaultValue = "quick", paramLabel = "quick|full|scale|restore",
             description = "quick: 20 organisations, 3 months, 500,000 rows, rates 250..32,000 changes/s for 20 s each, 100,000"
                     + " changes piled up; full: 200 organisations, 12 months, 3,000,000 rows, rates 250..64,000 for 60 s each,"
                     + " 200,000 piled up; scale: 500 organisations, 12 months, 10,000,000 rows, the job on RocksDB until exact"
-                    + " (snapshot time, peak RSS, state size; run it with -Xmx2g, the default of bin/dashboard-metrics);"
+                    + " (snapshot time, peak RSS, state size; run it with -Xmx2g, the default of bin/dashboard-metrics), then"
+                    + " bootstrap of the same rows in a child JVM (-Xmx2g) with its heap and RSS peaks;"
                     + " restore: 100 organisations, 2,000,000 rows, `run` in a child JVM killed with SIGKILL after a checkpoint and"
                     + " started again: seconds until it reads changes (first backend of --state-backend)."
                     + " Default: ${DEFAULT-VALUE}.")
