@@ -57,8 +57,8 @@ public final class BootstrapJob {
     public record Settings(DatabaseTarget source, List<String> capturedTables, int parallelism, RetentionPolicy retention,
             String stateBackend) implements java.io.Serializable {}
 
-    /** What the job gives back: the final rollup rows it handed over, and the rows it refused. */
-    public record Result(long rollupRows, List<DeadLetter> deadLetters) {}
+    /** What the job gives back: the rows it refused (the rollup rows went to the {@link RowSink}). */
+    public record Result(List<DeadLetter> deadLetters) {}
 
     /** Where the final rollup rows go as they arrive (they are not kept). */
     public interface RowSink {
@@ -175,6 +175,6 @@ public final class BootstrapJob {
             throw new IllegalStateException("the bounded job sent " + sent + " rollup rows and dead letters, "
                     + (received + deadLetters.size()) + " arrived");
         }
-        return new Result(received, deadLetters);
+        return new Result(deadLetters);
     }
 }

@@ -4,6 +4,7 @@ import io.github.dashboardmetrics.backfill.BackfillWriter;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.sink.RollupStatements;
 import io.github.dashboardmetrics.source.PreflightException;
 import io.github.dashboardmetrics.verify.BucketWindow;
 import io.github.dashboardmetrics.verify.VerifyScope;
@@ -157,11 +158,7 @@ public final class StagedRollups implements AutoCloseable {
                 + " SELECT gen_random_uuid(), now(), now(), s.bucket, s.metric_name, s.metric_type, s.metric_value,"
                 + " s.metric_count, 'default', '', s.organization_id FROM " + stagingTable(g) + " s"
                 + " WHERE " + inWindow("s.bucket", window) + " ORDER BY s.organization_id, s.bucket, s.metric_name"
-                + " ON CONFLICT (organization_id, " + bucket + ", metric_name, project, tag)"
-                + " DO UPDATE SET metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value,"
-                + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at"
-                + " WHERE (t.metric_type, t.metric_value, t.metric_count)"
-                + " IS DISTINCT FROM (EXCLUDED.metric_type, EXCLUDED.metric_value, EXCLUDED.metric_count)";
+                + RollupStatements.onConflictUpdateWhenDifferent(g);
     }
 
     /** {@code column} inside the window: a parameter for each closed end ({@link #bounds}). */

@@ -107,14 +107,7 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
                     + " WITH ORDINALITY AS u(org, ms, metric_name, metric_type, value, cnt, ord)" + guard
                     // In the given order: the rows come sorted by key, one lock order for every commit.
                     + " ORDER BY u.ord"
-                    + " ON CONFLICT (organization_id, " + bucketColumn + ", metric_name, project, tag)"
-                    + " DO UPDATE SET metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value,"
-                    + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at"
-                    // A bucket committed again with the values it has is left alone: no write, no
-                    // new modified_at, no cache deletion (merged checkpoints can end where they began).
-                    + " WHERE (t.metric_type, t.metric_value, t.metric_count)"
-                    + " IS DISTINCT FROM (EXCLUDED.metric_type, EXCLUDED.metric_value, EXCLUDED.metric_count)"
-                    + returning);
+                    + RollupStatements.onConflictUpdateWhenDifferent(g) + returning);
         }
         progress = "INSERT INTO " + ProgressTable.qualified(schema)
                 + " (id, source_lsn, changes_reflected, source_committed_at, committed_at, checkpoint_id, source_offsets)"

@@ -1,5 +1,6 @@
 package io.github.dashboardmetrics.sink;
 
+import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,6 +29,20 @@ public final class RollupStatements {
             items.add(CommitStatement.Item.of(row));
         }
         new CommitStatement(schema, false).execute(connection, items);
+    }
+
+    /**
+     * The end of an upsert into {@code g}'s table aliased {@code t}: a row whose key exists takes
+     * the new type, value, count and {@code modified_at}, but only when they differ. A bucket
+     * written again with the values it has is left alone: no write, no new modified_at, no cache
+     * deletion (merged checkpoints can end where they began; a bootstrap finds most rows equal).
+     */
+    public static String onConflictUpdateWhenDifferent(Granularity g) {
+        return " ON CONFLICT (organization_id, \"" + g.bucketColumn() + "\", metric_name, project, tag)"
+                + " DO UPDATE SET metric_type = EXCLUDED.metric_type, metric_value = EXCLUDED.metric_value,"
+                + " metric_count = EXCLUDED.metric_count, modified_at = EXCLUDED.modified_at"
+                + " WHERE (t.metric_type, t.metric_value, t.metric_count)"
+                + " IS DISTINCT FROM (EXCLUDED.metric_type, EXCLUDED.metric_value, EXCLUDED.metric_count)";
     }
 
     /**
