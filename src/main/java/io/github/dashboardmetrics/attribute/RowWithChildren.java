@@ -108,7 +108,8 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
         RowPositions positions;
         SourceRow row;
         C children;
-        boolean stored;
+        /** A deleted row's marker was read: storing the row again removes it. */
+        boolean tombstone;
     }
 
     private Kept load(String id) throws Exception {
@@ -119,9 +120,9 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
             k.positions = RowPositions.read(r);
             k.row = r.byteValue() == 1 ? RowImages.read(kind, id, r) : null;
             k.children = readChildren(r);
-            k.stored = true;
         } else {
             byte[] tombstone = deleted.value();
+            k.tombstone = tombstone != null;
             k.positions = tombstone == null ? new RowPositions() : RowPositions.read(RowState.reader(tombstone));
             k.children = noChildren();
         }
@@ -135,7 +136,9 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
             return;
         }
         rows.update(bytes(k.positions, k.row, k.children));
-        if (!k.stored) {
+        if (k.tombstone) {
+            // Only where there is one: clearing an absent value is a write (a RocksDB delete)
+            // for every new row, a snapshot's every row.
             deleted.clear();
         }
     }

@@ -137,12 +137,13 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
         byte[] stored = row.value();
         RowPositions positions;
         SourceRow previous = null;
+        byte[] tombstone = null;
         if (stored != null) {
             StateBytes.Reader r = RowState.reader(stored);
             positions = RowPositions.read(r);
             previous = RowImages.read(change.kind, change.key, r);
         } else {
-            byte[] tombstone = deleted.value();
+            tombstone = deleted.value();
             positions = tombstone == null ? new RowPositions() : RowPositions.read(RowState.reader(tombstone));
         }
         if (!positions.advance(change.op, change.lsn)) {
@@ -154,8 +155,8 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
             positions.write(w);
             RowImages.write(next, w);
             row.update(w.toBytes());
-            if (stored == null) {
-                deleted.clear();
+            if (tombstone != null) {
+                deleted.clear(); // only where there is one: clearing an absent value is a write in RocksDB
             }
         } else {
             row.clear();
