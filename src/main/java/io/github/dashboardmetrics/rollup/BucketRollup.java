@@ -5,7 +5,6 @@ import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.monitoring.JobMetrics;
 import io.github.dashboardmetrics.state.ProcessingTimer;
 import io.github.dashboardmetrics.state.StateExport;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -73,19 +72,33 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     private transient Counter deltasApplied;
 
     /** Not state: key -> hour start -> what the deltas since the last barrier add up to. */
-    private transient Map<String, Map<Long, Pending>> pending;
+    private transient Map<PendingKey, Map<Long, Pending>> pending;
     private transient int pendingBuckets;
+
+    /**
+     * A key of {@link #pending}: the rollup key's parts, so that a delta does not build the key's
+     * text (the keyed-state key, {@link MetricDelta#rollupKey}) to find its sums; a flush does, once per key.
+     */
+    private record PendingKey(long orgId, Metric metric) {}
 
     /** What the deltas of one (key, hour) since the last flush add up to, exactly. */
     private static final class Pending {
-        BigDecimal value = BigDecimal.ZERO;
+        final ExactSum value = new ExactSum();
         long count;
         long newestSourceTsMs;
 
-        void add(BigDecimal v, long c, long sourceTsMs) {
-            value = value.add(v);
-            count += c;
-            newestSourceTsMs = Math.max(newestSourceTsMs, sourceTsMs);
+        void add(MetricDelta d) {
+            if (d.value != 0.0) {
+                value.add(d.value);
+            }
+            count += d.count;
+            newestSourceTsMs = Math.max(newestSourceTsMs, d.sourceTsMs);
+        }
+
+        void add(Pending p) {
+            value.add(p.value);
+            count += p.count;
+            newestSourceTsMs = Math.max(newestSourceTsMs, p.newestSourceTsMs);
         }
 
         boolean isNoChange() {
@@ -215,14 +228,14 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         if (!retainedInAnyTier(hour, now)) {
             return; // past every tier's retention: no longer kept nor written
         }
-        Map<Long, Pending> hours = pending.computeIfAbsent(delta.rollupKey(), k -> new HashMap<>());
+        Map<Long, Pending> hours = pending.computeIfAbsent(new PendingKey(delta.orgId, delta.metric), k -> new HashMap<>());
         Pending p = hours.get(hour);
         if (p == null) {
             p = new Pending();
             hours.put(hour, p);
             pendingBuckets++;
         }
-        p.add(delta.value == 0.0 ? BigDecimal.ZERO : new BigDecimal(delta.value), delta.count, delta.sourceTsMs);
+        p.add(delta);
         if (pendingBuckets >= maxPendingBuckets) {
             flush();
         }
@@ -256,11 +269,10 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
             return;
         }
         long now = getProcessingTimeService().getCurrentProcessingTime();
-        for (Map.Entry<String, Map<Long, Pending>> entry : pending.entrySet()) {
-            String key = entry.getKey();
-            setCurrentKey(key);
-            long orgId = MetricDelta.orgIdOf(key);
-            Metric metric = MetricDelta.metricOf(key);
+        for (Map.Entry<PendingKey, Map<Long, Pending>> entry : pending.entrySet()) {
+            long orgId = entry.getKey().orgId();
+            Metric metric = entry.getKey().metric();
+            setCurrentKey(MetricDelta.rollupKey(orgId, metric));
             boolean changed = false;
             for (Granularity g : TIERS) {
                 changed |= applyTier(g, orgId, metric, entry.getValue(), now);
@@ -284,9 +296,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         } else {
             byBucket = new HashMap<>();
             for (Map.Entry<Long, Pending> h : hours.entrySet()) {
-                Pending p = h.getValue();
-                byBucket.computeIfAbsent(g.bucketStart(h.getKey()), b -> new Pending())
-                        .add(p.value, p.count, p.newestSourceTsMs);
+                byBucket.computeIfAbsent(g.bucketStart(h.getKey()), b -> new Pending()).add(h.getValue());
             }
         }
         long horizon = retention.horizon(g, now);
@@ -299,7 +309,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
                 continue;
             }
             BucketTotal total = tierTotals.get(bucket);
-            BucketTotal updated = (total == null ? new BucketTotal() : total).plus(p.value, p.count);
+            BucketTotal updated = (total == null ? new BucketTotal() : total).plus(p.value.value(), p.count);
             if (updated.isEmpty() && updated.value.signum() == 0) {
                 tierTotals.remove(bucket);
             } else {
