@@ -25,6 +25,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.state.StateBackend;
@@ -112,6 +113,12 @@ public final class BootstrapJob {
         // which refuses generic ones, so the state serializers are the same.
         conf.setString("parallelism.default", Integer.toString(settings.parallelism()));
         conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
+        // A record goes to several chained consumers here (the changes to three filters and
+        // joins, the normalised rows to three): without reuse each gets a deep copy. No function
+        // of the pipeline keeps its input past the call or changes it where another consumer could
+        // see it (they read it, or wrap it in new records serialized at the next keyed exchange),
+        // so the copies guard nothing.
+        conf.set(PipelineOptions.OBJECT_REUSE, true);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
 
         List<KeyRange> ranges = new ArrayList<>();

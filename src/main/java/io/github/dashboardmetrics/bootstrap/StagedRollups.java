@@ -216,6 +216,10 @@ public final class StagedRollups implements AutoCloseable {
             try {
                 c.setAutoCommit(false);
                 try (Statement st = c.createStatement()) {
+                    // The merge's statements are planned as costly (a hashed anti-join over every
+                    // staged row), which makes PostgreSQL compile them (JIT, 11 and later): 0.4 s
+                    // each in a test on 80,000 rows, more than the delete itself.
+                    st.execute("SELECT set_config('jit', 'off', true) WHERE current_setting('jit', true) IS NOT NULL");
                     for (Granularity g : Granularity.values()) {
                         String bucketType = g == Granularity.HOURLY ? "timestamptz" : "date";
                         st.execute("CREATE TEMP TABLE " + stagingTable(g) + " (organization_id bigint NOT NULL, bucket "

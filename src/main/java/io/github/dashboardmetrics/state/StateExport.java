@@ -59,11 +59,14 @@ public final class StateExport {
                 MapStateDescriptor<Object, Object> m = (MapStateDescriptor<Object, Object>) md;
                 MapState<Object, Object> state = backend.getPartitionedState(VoidNamespace.INSTANCE,
                         VoidNamespaceSerializer.INSTANCE, m);
+                // Once per state: each call duplicates the descriptor's serializer.
+                TypeSerializer<Object> keySerializer = m.getKeySerializer();
+                TypeSerializer<Object> valueSerializer = m.getValueSerializer();
                 for (String key : (Iterable<String>) backend.getKeys(name, VoidNamespace.INSTANCE)::iterator) {
                     backend.setCurrentKey(key);
                     for (Map.Entry<Object, Object> e : state.entries()) {
-                        out.accept(new StateEntry(name, key, bytes(m.getKeySerializer(), e.getKey(), buffer),
-                                bytes(m.getValueSerializer(), e.getValue(), buffer)));
+                        out.accept(new StateEntry(name, key, bytes(keySerializer, e.getKey(), buffer),
+                                bytes(valueSerializer, e.getValue(), buffer)));
                         entries++;
                     }
                 }
