@@ -84,7 +84,9 @@ public final class Bootstrap {
                                         (System.nanoTime() - started) / 1e9));
                             }
                             if (received[0] % 500_000 == 0) {
-                                progress.accept("      " + received[0] + " final rollup rows staged so far");
+                                // every bucket's row arrives, an emptied one too; only rows are staged
+                                progress.accept("      " + received[0] + " buckets' final rows received so far, "
+                                        + staged.staged() + " of them rows, staged");
                             }
                         });
             }
