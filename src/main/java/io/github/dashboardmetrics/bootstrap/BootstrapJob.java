@@ -113,8 +113,8 @@ public final class BootstrapJob {
         // which refuses generic ones, so the state serializers are the same.
         conf.setString("parallelism.default", Integer.toString(settings.parallelism()));
         conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.STREAMING);
-        // A record goes to several chained consumers here (the changes to three filters and
-        // joins, the normalised rows to three): without reuse each gets a deep copy. No function
+        // A record goes to several chained consumers here (a decoded change to five filters and
+        // join inputs, a normalised row to three): without reuse each gets a deep copy. No function
         // of the pipeline keeps its input past the call or changes it where another consumer could
         // see it (they read it, or wrap it in new records serialized at the next keyed exchange),
         // so the copies guard nothing.

@@ -88,9 +88,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         long newestSourceTsMs;
 
         void add(MetricDelta d) {
-            if (d.value != 0.0) {
-                value.add(d.value);
-            }
+            value.add(d.value); // a zero is a whole number: the long path, no BigDecimal
             count += d.count;
             newestSourceTsMs = Math.max(newestSourceTsMs, d.sourceTsMs);
         }

@@ -1,5 +1,8 @@
 package io.github.dashboardmetrics.state;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * The keys of the job's keyed state: which table or join a key belongs to, and the id, packed
  * into a short string. Part of the savepoint contract: a key's text, and with it the key group
@@ -78,7 +81,7 @@ public final class RowKeys {
     private static final byte[] HEX_DIGIT = new byte[128];
 
     static {
-        java.util.Arrays.fill(HEX_DIGIT, (byte) -1);
+        Arrays.fill(HEX_DIGIT, (byte) -1);
         for (int i = 0; i < 16; i++) {
             HEX_DIGIT["0123456789abcdef".charAt(i)] = (byte) i;
         }
@@ -111,7 +114,7 @@ public final class RowKeys {
             key[1 + i] = (byte) (bits(hi, lo, 126 - 7 * i) & 0x7f);
         }
         // every character below 128: one byte each, as the key always was
-        return new String(key, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return new String(key, StandardCharsets.ISO_8859_1);
     }
 
     /** The value of the lowercase hex digits {@code id[from, to)} (at most 15), or -1 if any is not one. */
