@@ -202,7 +202,8 @@ public final class BenchRunner {
         jdk.jfr.Recording recording = jfr.start("bootstrap");
         try {
             Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
-                    benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend), line -> say("%s", line));
+                    benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend, Bootstrap.DEFAULT_SLOT_WAIT_SECONDS),
+                    line -> say("%s", line));
             double heapPeak = jvm.peakHeapMb();
             double heapAfterGcPeak = jvm.peakHeapAfterGcMb();
             double rssPeak = jvm.sampledPeakRssMb();

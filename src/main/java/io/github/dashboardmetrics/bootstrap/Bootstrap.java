@@ -6,10 +6,12 @@ import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.ProgressTable;
+import io.github.dashboardmetrics.source.PreflightException;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -26,13 +28,24 @@ import java.util.function.Consumer;
 public final class Bootstrap {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
-    /** What to bootstrap, and from where. */
+    /** How long the slot's creation may wait for open transactions by default: {@code --slot-wait-timeout-s}. */
+    public static final int DEFAULT_SLOT_WAIT_SECONDS = 600;
+
+    /**
+     * What to bootstrap, and from where.
+     *
+     * @param slotWaitSeconds how long the slot's creation may wait for transactions open when it
+     *     began (0: no limit)
+     */
     public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication,
-            Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend) {
+            Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend, int slotWaitSeconds) {
         public Settings {
             stateBackend = StateBackendDefaults.parse(stateBackend);
             if (parallelism < 1) {
                 throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
+            }
+            if (slotWaitSeconds < 0) {
+                throw new IllegalArgumentException("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got " + slotWaitSeconds);
             }
             DatabaseTarget.requireIdentifier(slot, "slot name");
         }
@@ -65,7 +78,14 @@ public final class Bootstrap {
         // The final rows go to temporary tables as they arrive, the rollup tables are replaced
         // from them after the savepoint is complete: nothing of the rollups is held in the JVM.
         try (StagedRollups staged = new StagedRollups(s.rollup())) {
-            try (ExportedSnapshotSlot exported = ExportedSnapshotSlot.create(s.source(), s.slot())) {
+            ExportedSnapshotSlot created;
+            try {
+                created = ExportedSnapshotSlot.create(s.source(), s.slot(), Duration.ofSeconds(s.slotWaitSeconds()), progress);
+            } catch (PreflightException cancelled) {
+                marker.end(); // the creation gave up at its limit: no slot, no savepoint
+                throw cancelled;
+            }
+            try (ExportedSnapshotSlot exported = created) {
                 consistentPoint = exported.consistentPoint();
                 progress.accept("      consistent point " + ProgressTable.lsnText(consistentPoint) + "; snapshot "
                         + exported.snapshotName());

@@ -1,9 +1,12 @@
 package io.github.dashboardmetrics.bootstrap;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.source.PreflightException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
@@ -14,7 +17,8 @@ import org.postgresql.replication.ReplicationSlotInfo;
  * snapshot shows and the changes the slot delivers meet exactly at the slot's consistent point:
  * every transaction committed before it is in the snapshot and not in the slot, every one after
  * it in the slot and not in the snapshot (a transaction still open when the slot is created makes
- * the creation wait for it, and lands before the consistent point).
+ * the creation wait for it, and lands before the consistent point; {@link SlotCreationWait} says
+ * which one it waits for, and ends the wait at a limit).
  *
  * <p>PostgreSQL keeps the snapshot importable only while the replication connection that created
  * the slot stays open and runs no other command: this object holds that connection, and
@@ -36,13 +40,37 @@ public final class ExportedSnapshotSlot implements AutoCloseable {
         this.snapshotName = snapshotName;
     }
 
-    /** Creates slot {@code slot} (pgoutput) in {@code target}'s database, with its snapshot exported. */
-    public static ExportedSnapshotSlot create(DatabaseTarget target, String slot) throws SQLException {
+    /**
+     * Creates slot {@code slot} (pgoutput) in {@code target}'s database, with its snapshot exported.
+     * The creation waits for every transaction that had written when it began; while it waits,
+     * {@code progress} hears which one every {@link SlotCreationWait#REPORT_EVERY}, and after
+     * {@code waitLimit} (zero: no limit) the creation is cancelled, no slot is left, and a
+     * {@link PreflightException} says what it waited for.
+     */
+    public static ExportedSnapshotSlot create(DatabaseTarget target, String slot, Duration waitLimit, Consumer<String> progress)
+            throws SQLException {
+        return create(target, slot, waitLimit, SlotCreationWait.REPORT_EVERY, progress);
+    }
+
+    static ExportedSnapshotSlot create(DatabaseTarget target, String slot, Duration waitLimit, Duration reportEvery,
+            Consumer<String> progress) throws SQLException {
         DatabaseTarget.requireIdentifier(slot, "slot");
         Connection c = target.connectForReplication();
         try {
-            ReplicationSlotInfo info = c.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot()
-                    .logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
+            ReplicationSlotInfo info;
+            try (SlotCreationWait wait = new SlotCreationWait(target, c.unwrap(PGConnection.class).getBackendPID(), waitLimit,
+                    reportEvery, progress)) {
+                try {
+                    info = c.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot()
+                            .logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
+                } catch (SQLException e) {
+                    if (wait.cancelledBecause() != null) {
+                        throw new PreflightException("replication slot " + slot + " was not created: " + wait.cancelledBecause()
+                                + ". End that transaction, or start again with a longer --slot-wait-timeout-s (0: no limit)", e);
+                    }
+                    throw e;
+                }
+            }
             String name = info.getSnapshotName();
             if (name == null || !SNAPSHOT_NAME.matcher(name).matches()) {
                 throw new SQLException("creating replication slot " + slot + " exported no usable snapshot: " + name);

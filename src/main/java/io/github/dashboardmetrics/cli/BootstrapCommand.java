@@ -50,6 +50,13 @@ public final class BootstrapCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String stateBackend;
 
+    @Option(names = "--slot-wait-timeout-s", defaultValue = "" + Bootstrap.DEFAULT_SLOT_WAIT_SECONDS, paramLabel = "SECONDS",
+            description = "How long the slot's creation may wait for transactions that had written when it began (PostgreSQL"
+                    + " waits for them to end; the wait is reported every 15 s with the session it waits for). After it,"
+                    + " the creation is cancelled, no slot is left, and bootstrap exits with 2 and what it waited for."
+                    + " 0: no limit. Default: ${DEFAULT-VALUE}.")
+    int slotWaitSeconds;
+
     @Option(names = "--hourly-retention-days", defaultValue = "30", paramLabel = "DAYS",
             description = "As run's; run must be started with the same. Default: ${DEFAULT-VALUE}.")
     int hourlyRetentionDays;
@@ -66,7 +73,8 @@ public final class BootstrapCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
         Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(db.source(), db.rollup(), slot, publication,
-                savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), stateBackend),
+                savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), stateBackend,
+                slotWaitSeconds),
                 System.out::println);
         System.out.printf("Done in %.1f s. Stream on from the savepoint with:%n%n", outcome.seconds());
         System.out.println("  " + String.join(" ", runCommand(outcome.savepoint())));

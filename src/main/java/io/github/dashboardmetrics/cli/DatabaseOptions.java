@@ -58,11 +58,11 @@ public class DatabaseOptions {
     @Option(names = "--db-statement-timeout-s", paramLabel = "SECONDS",
             description = "statement_timeout of every database connection (0: no limit). A read blocks at most this"
                     + " plus 5 s (socket timeout), so a server that stops answering is noticed after that."
-                    + " Default: 60 for run, 1800 for verify and backfill.")
+                    + " Default: 60 for run, 1800 for bootstrap, verify and backfill.")
     Integer statementTimeoutSeconds;
 
     @Option(names = "--db-lock-timeout-s", paramLabel = "SECONDS",
-            description = "lock_timeout of every database connection (0: no limit). Default: 30 for run, 60 for"
+            description = "lock_timeout of every database connection (0: no limit). Default: 30 for run, 60 for bootstrap,"
                     + " verify and backfill.")
     Integer lockTimeoutSeconds;
 

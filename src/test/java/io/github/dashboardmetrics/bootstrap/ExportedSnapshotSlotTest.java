@@ -5,22 +5,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.github.dashboardmetrics.source.PreflightException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The hand-off a bootstrap relies on, against a real PostgreSQL: what the exported snapshot shows
  * and what the slot then delivers meet exactly, with a transaction open while the slot is
- * created, commits during the read, and several readers in parallel.
+ * created, commits during the read, and several readers in parallel; and a creation held past
+ * its limit by an open transaction, cancelled without leaving a slot.
  */
 class ExportedSnapshotSlotTest {
     private static final String SCHEMA = "handoff";
@@ -55,7 +60,7 @@ class ExportedSnapshotSlotTest {
             }
             CompletableFuture<ExportedSnapshotSlot> creating = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return ExportedSnapshotSlot.create(target, "handoff_slot");
+                    return ExportedSnapshotSlot.create(target, "handoff_slot", Duration.ZERO, line -> { });
                 } catch (SQLException e) {
                     throw new IllegalStateException(e);
                 }
@@ -111,6 +116,39 @@ class ExportedSnapshotSlotTest {
                 + " AND confirmed_flush_lsn = '" + lsnText(slot.consistentPoint()) + "'"))
                 .as("a fresh slot's confirmed position is its consistent point").isEqualTo(1);
         sql("SELECT pg_drop_replication_slot('handoff_slot')");
+    }
+
+    @Test
+    @Timeout(120) // were the wait not ended, create would block for good
+    void aCreationThatWaitsPastItsLimitIsCancelledLeavesNoSlotAndSaysWhatItWaitedFor() throws Exception {
+        try (Connection open = target.connect()) {
+            open.setAutoCommit(false);
+            int holder;
+            try (Statement st = open.createStatement()) {
+                st.execute("INSERT INTO t VALUES (900, 'held open past the limit')");
+                try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                    rs.next();
+                    holder = rs.getInt(1);
+                }
+            }
+            List<String> progress = new CopyOnWriteArrayList<>();
+            assertThatThrownBy(() -> ExportedSnapshotSlot.create(target, "waiting_slot", Duration.ofSeconds(3),
+                    Duration.ofSeconds(1), progress::add))
+                    .isInstanceOf(PreflightException.class)
+                    .hasMessageMatching("replication slot waiting_slot was not created: after \\d+ s it still waited for the"
+                            + " transaction of pid " + holder + " \\(xid \\d+, user \\w+(, application '[^']*')?, idle in transaction, in a transaction since"
+                            + " \\S+Z\\)\\. End that transaction, or start again with a longer --slot-wait-timeout-s \\(0: no limit\\)");
+            assertThat(progress).as("the wait is reported while it lasts").isNotEmpty()
+                    .allMatch(line -> line.contains("still creating the slot after ")
+                            && line.contains("now for the transaction of pid " + holder + " "));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (one("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'waiting_slot'") > 0) {
+                assertThat(System.nanoTime()).as("the half-made slot is dropped").isLessThan(deadline);
+                Thread.sleep(20); // polling a condition, with a deadline
+            }
+            assertThat(count(open, "SELECT count(*) FROM t WHERE id = 900")).as("the waited-for transaction goes on").isEqualTo(1);
+            open.rollback();
+        }
     }
 
     private static String lsnText(long lsn) {

@@ -15,12 +15,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -108,6 +112,36 @@ class ConfigurationErrorsTest {
             try (Connection c = db.connect(); Statement st = c.createStatement()) {
                 st.execute("SELECT pg_drop_replication_slot('taken')");
             }
+        }
+    }
+
+    @Test
+    @Timeout(120) // were the wait not ended, bootstrap would block for good
+    void bootstrapGivesUpOnASlotHeldBackPastItsLimitWithNoSlotLeft() throws Exception {
+        try (Connection open = db.connect(); Statement st = open.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS public.held_open (i int)");
+            open.setAutoCommit(false);
+            st.execute("INSERT INTO public.held_open VALUES (1)"); // written, not ended: the slot's creation waits for it
+            bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "held_back", "--slot-wait-timeout-s", "2"))
+                    .failsWith("replication slot held_back was not created: after ");
+            open.rollback();
+        }
+        assertThat(Files.exists(stateDir.resolve("bootstrap").resolve("bootstrap-held_back.inprogress")))
+                .as("nothing for a next attempt to clean up").isFalse();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (slots("held_back") > 0) {
+            assertThat(System.nanoTime()).as("the half-made slot is dropped").isLessThan(deadline);
+            Thread.sleep(20); // polling a condition, with a deadline
+        }
+        bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
+                .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
+    }
+
+    private static long slots(String name) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "'")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
