@@ -193,30 +193,20 @@ public final class BenchRunner {
      */
     private BenchReport.BootstrapRun bootstrap(DatabaseTarget target, Path benchDir, String backend, JvmAndState jvm)
             throws Exception {
-        RollupReset.clearAll(target);
-        long liveRows = Slots.liveSourceRows(target);
-        String slot = SLOT + "_bootstrap";
-        System.gc(); // the job before it left garbage: the peaks below are the bootstrap's
-        jvm.resetPeaks();
-        say("      resident set at its start: %.0f MB", JvmAndState.procStatusMb(Path.of("/proc/self/status"), "VmRSS:"));
-        jdk.jfr.Recording recording = jfr.start("bootstrap");
-        try {
-            Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
-                    benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend, Bootstrap.DEFAULT_SLOT_WAIT_SECONDS),
-                    line -> say("%s", line));
-            double heapPeak = jvm.peakHeapMb();
-            double heapAfterGcPeak = jvm.peakHeapAfterGcMb();
-            double rssPeak = jvm.sampledPeakRssMb();
-            boolean exact = SnapshotJudge.verify(target).isEqual();
-            say("      %,d rows in %.1f s = %,.0f rows/s; heap peak %.0f MB, most left by a GC %.0f MB, RSS peak %.0f MB"
-                    + " (sampled each second); verify: %s", liveRows, outcome.seconds(), liveRows / outcome.seconds(), heapPeak,
-                    heapAfterGcPeak, rssPeak, exact ? "exact" : "DIFFERENCES");
-            return new BenchReport.BootstrapRun(liveRows, outcome.seconds(), job.parallelism(), exact, backend, heapPeak,
-                    heapAfterGcPeak, rssPeak);
-        } finally {
-            JfrPhases.stop(recording);
-            Slots.dropWhenInactive(target, slot, 60_000);
-        }
+        return measuredBootstrap(target, backend, "sampled each second", slot -> {
+            System.gc(); // the job before it left garbage: the peaks below are the bootstrap's
+            jvm.resetPeaks();
+            say("      resident set at its start: %.0f MB", JvmAndState.procStatusMb(Path.of("/proc/self/status"), "VmRSS:"));
+            jdk.jfr.Recording recording = jfr.start("bootstrap");
+            try {
+                Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
+                        benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend,
+                        Bootstrap.DEFAULT_SLOT_WAIT_SECONDS), line -> say("%s", line));
+                return new BootstrapMeasured(outcome.seconds(), jvm.peakHeapMb(), jvm.peakHeapAfterGcMb(), jvm.sampledPeakRssMb());
+            } finally {
+                JfrPhases.stop(recording);
+            }
+        });
     }
 
     /**
@@ -225,18 +215,40 @@ public final class BenchRunner {
      */
     private BenchReport.BootstrapRun childBootstrap(EmbeddedDatabase db, DatabaseTarget target, Path benchDir, String backend)
             throws Exception {
+        return measuredBootstrap(target, backend, "the child's VmHWM", slot -> {
+            ChildBootstrap.Result r = ChildBootstrap.run(db, target, slot, benchDir.resolve("bootstrap"), job.parallelism(), backend,
+                    line -> say("%s", line));
+            return new BootstrapMeasured(r.seconds(), r.heapPeakMb(), r.heapAfterGcPeakMb(), r.rssPeakMb());
+        });
+    }
+
+    /** What one way of running a bootstrap measured: its time and memory peaks. */
+    private record BootstrapMeasured(double seconds, double heapPeakMb, double heapAfterGcPeakMb, double rssPeakMb) {}
+
+    /** One way of running a bootstrap with the given slot name. */
+    private interface BootstrapAttempt {
+        BootstrapMeasured run(String slot) throws Exception;
+    }
+
+    /**
+     * What both ways share: empty rollup tables first, then the bootstrap, {@code verify} against
+     * the recomputation, one line of results, and its slot dropped whatever happened.
+     *
+     * @param rssFrom how the resident peak was read, for the line
+     */
+    private BenchReport.BootstrapRun measuredBootstrap(DatabaseTarget target, String backend, String rssFrom,
+            BootstrapAttempt attempt) throws Exception {
         RollupReset.clearAll(target);
         long liveRows = Slots.liveSourceRows(target);
         String slot = SLOT + "_bootstrap";
         try {
-            ChildBootstrap.Result r = ChildBootstrap.run(db, target, slot, benchDir.resolve("bootstrap"), job.parallelism(), backend,
-                    line -> say("%s", line));
+            BootstrapMeasured m = attempt.run(slot);
             boolean exact = SnapshotJudge.verify(target).isEqual();
             say("      %,d rows in %.1f s = %,.0f rows/s; heap peak %.0f MB, most left by a GC %.0f MB, RSS peak %.0f MB"
-                    + " (the child's VmHWM); verify: %s", liveRows, r.seconds(), liveRows / r.seconds(), r.heapPeakMb(),
-                    r.heapAfterGcPeakMb(), r.rssPeakMb(), exact ? "exact" : "DIFFERENCES");
-            return new BenchReport.BootstrapRun(liveRows, r.seconds(), job.parallelism(), exact, backend, r.heapPeakMb(),
-                    r.heapAfterGcPeakMb(), r.rssPeakMb());
+                    + " (%s); verify: %s", liveRows, m.seconds(), liveRows / m.seconds(), m.heapPeakMb(), m.heapAfterGcPeakMb(),
+                    m.rssPeakMb(), rssFrom, exact ? "exact" : "DIFFERENCES");
+            return new BenchReport.BootstrapRun(liveRows, m.seconds(), job.parallelism(), exact, backend, m.heapPeakMb(),
+                    m.heapAfterGcPeakMb(), m.rssPeakMb());
         } finally {
             Slots.dropWhenInactive(target, slot, 60_000);
         }
