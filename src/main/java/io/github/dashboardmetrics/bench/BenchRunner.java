@@ -6,6 +6,7 @@ import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.RollupReset;
+import io.github.dashboardmetrics.source.SlotCreationWait;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import java.io.IOException;
@@ -201,7 +202,7 @@ public final class BenchRunner {
             try {
                 Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
                         benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend,
-                        Bootstrap.DEFAULT_SLOT_WAIT_SECONDS), line -> say("%s", line));
+                        SlotCreationWait.DEFAULT_LIMIT_SECONDS), line -> say("%s", line));
                 return new BootstrapMeasured(outcome.seconds(), jvm.peakHeapMb(), jvm.peakHeapAfterGcMb(), jvm.sampledPeakRssMb());
             } finally {
                 JfrPhases.stop(recording);

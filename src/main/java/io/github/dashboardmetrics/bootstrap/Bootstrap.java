@@ -28,9 +28,6 @@ import java.util.function.Consumer;
 public final class Bootstrap {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
-    /** How long the slot's creation may wait for open transactions by default: {@code --slot-wait-timeout-s}. */
-    public static final int DEFAULT_SLOT_WAIT_SECONDS = 600;
-
     /**
      * What to bootstrap, and from where.
      *

@@ -1,7 +1,7 @@
 package io.github.dashboardmetrics.bootstrap;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
-import io.github.dashboardmetrics.source.PreflightException;
+import io.github.dashboardmetrics.source.SlotCreationWait;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -45,7 +45,7 @@ public final class ExportedSnapshotSlot implements AutoCloseable {
      * The creation waits for every transaction that had written when it began; while it waits,
      * {@code progress} hears which one every {@link SlotCreationWait#REPORT_EVERY}, and after
      * {@code waitLimit} (zero: no limit) the creation is cancelled, no slot is left, and a
-     * {@link PreflightException} says what it waited for.
+     * {@link io.github.dashboardmetrics.source.PreflightException} says what it waited for.
      */
     public static ExportedSnapshotSlot create(DatabaseTarget target, String slot, Duration waitLimit, Consumer<String> progress)
             throws SQLException {
@@ -64,11 +64,7 @@ public final class ExportedSnapshotSlot implements AutoCloseable {
                     info = c.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot()
                             .logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
                 } catch (SQLException e) {
-                    if (wait.cancelledBecause() != null) {
-                        throw new PreflightException("replication slot " + slot + " was not created: " + wait.cancelledBecause()
-                                + ". End that transaction, or start again with a longer --slot-wait-timeout-s (0: no limit)", e);
-                    }
-                    throw e;
+                    throw wait.explained(slot, e);
                 }
             }
             String name = info.getSnapshotName();

@@ -3,6 +3,7 @@ package io.github.dashboardmetrics.cli;
 import io.github.dashboardmetrics.bootstrap.Bootstrap;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.source.SlotCreationWait;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class BootstrapCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String stateBackend;
 
-    @Option(names = "--slot-wait-timeout-s", defaultValue = "" + Bootstrap.DEFAULT_SLOT_WAIT_SECONDS, paramLabel = "SECONDS",
+    @Option(names = "--slot-wait-timeout-s", defaultValue = "" + SlotCreationWait.DEFAULT_LIMIT_SECONDS, paramLabel = "SECONDS",
             description = "How long the slot's creation may wait for transactions that had written when it began (PostgreSQL"
                     + " waits for them to end; the wait is reported every 15 s with the session it waits for). After it,"
                     + " the creation is cancelled, no slot is left, and bootstrap exits with 2 and what it waited for."

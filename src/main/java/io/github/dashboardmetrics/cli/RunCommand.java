@@ -9,6 +9,8 @@ import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.RollupWrites;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
+import io.github.dashboardmetrics.source.JobSlot;
+import io.github.dashboardmetrics.source.SlotCreationWait;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -46,6 +48,14 @@ public class RunCommand implements Callable<Integer> {
             description = "Publication of the captured tables (created or completed when missing; unused with --source kafka). "
                     + "Default: ${DEFAULT-VALUE}.")
     String publication;
+
+    @Option(names = "--slot-wait-timeout-s", defaultValue = "" + SlotCreationWait.DEFAULT_LIMIT_SECONDS, paramLabel = "SECONDS",
+            description = "When the slot is missing (and --startup is initial or latest), run creates it before the job"
+                    + " starts. PostgreSQL waits for every transaction that had written when the creation began to end; the"
+                    + " wait is reported every 15 s with the session it waits for, and after this long the creation is"
+                    + " cancelled, no slot is left, and run exits with 2 and what it waited for. 0: no limit."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int slotWaitSeconds;
 
     @Option(names = "--startup", defaultValue = "initial", paramLabel = "MODE",
             description = "initial: snapshot the tables, then stream; latest: stream from now on; committed: stream from "
@@ -133,6 +143,9 @@ public class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (slotWaitSeconds < 0) {
+            throw new IllegalArgumentException("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got " + slotWaitSeconds);
+        }
         if (startupRetrySeconds < 0) {
             throw new IllegalArgumentException("--startup-retry-seconds must be >= 0, got " + startupRetrySeconds);
         }
@@ -151,6 +164,7 @@ public class RunCommand implements Callable<Integer> {
         boolean resuming = MetricsJob.resumes(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         MetricsJob.build(env, config, operations.cacheInvalidation(), writes);
+        createSlotIfMissing(config);
         if (reset == ResetRollups.ALWAYS || (reset == ResetRollups.AUTO && !resuming && config.startup() == Startup.INITIAL)) {
             clearRollups(config);
         }
@@ -196,6 +210,7 @@ public class RunCommand implements Callable<Integer> {
                     MetricsJob.build(fresh, config, cache, writes);
                     return fresh;
                 });
+        createSlotIfMissing(config); // on a JobManager failover it exists
         if (operations.prometheusPort != null) {
             System.out.println("--prometheus-port only applies to local runs: on a cluster, configure "
                     + "metrics.reporter.prom.* in the cluster's configuration");
@@ -205,6 +220,17 @@ public class RunCommand implements Callable<Integer> {
         }
         env.execute(MetricsJob.JOB_NAME);
         return 0;
+    }
+
+    /**
+     * Creates the job's slot when the source will need one and it is missing, after every check of
+     * the build passed and before anything else changes: the wait for open transactions is reported
+     * and bounded here ({@link JobSlot}), where Flink CDC's enumerator would wait silently.
+     */
+    private void createSlotIfMissing(JobConfig config) {
+        if (!config.readsKafka() && (config.startup() == Startup.INITIAL || config.startup() == Startup.LATEST)) {
+            JobSlot.createIfMissing(config.source(), config.slot(), Duration.ofSeconds(slotWaitSeconds), System.out::println);
+        }
     }
 
     private static void clearRollups(JobConfig config) throws java.sql.SQLException {

@@ -137,6 +137,26 @@ class ConfigurationErrorsTest {
                 .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
     }
 
+    @Test
+    @Timeout(180) // were the wait not ended, run would block for good (or, past its checks, start the job)
+    void runGivesUpOnCreatingItsSlotHeldBackPastItsLimitWithNoSlotLeft() throws Exception {
+        try (Connection open = db.connect(); Statement st = open.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS public.held_open (i int)");
+            open.setAutoCommit(false);
+            st.execute("INSERT INTO public.held_open VALUES (2)"); // written, not ended: the slot's creation waits for it
+            run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "run_held_back", "--slot-wait-timeout-s", "2"))
+                    .failsWith("replication slot run_held_back was not created: after ");
+            open.rollback();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (slots("run_held_back") > 0) {
+            assertThat(System.nanoTime()).as("the half-made slot is dropped").isLessThan(deadline);
+            Thread.sleep(20); // polling a condition, with a deadline
+        }
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
+                .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
+    }
+
     private static long slots(String name) throws SQLException {
         try (Connection c = db.connect(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + name + "'")) {

@@ -1,4 +1,4 @@
-package io.github.dashboardmetrics.bootstrap;
+package io.github.dashboardmetrics.source;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import java.sql.Connection;
@@ -15,18 +15,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Watches the creation of a logical replication slot from a second connection. PostgreSQL
- * creates a slot only once every transaction that had written when the creation began has ended
- * (that is what makes its consistent point consistent), and waits for them without a limit: one
- * session left "idle in transaction" would hold a bootstrap forever, silently. This says, every
- * {@code reportEvery}, which transaction the creation waits for (the session holding it, or a
- * prepared transaction), and at {@code limit} cancels the creation ({@code pg_cancel_backend} of
- * the creating backend; PostgreSQL drops the half-made slot) so that the caller can fail with
- * what it waited for.
+ * Watches the creation of a logical replication slot from a second connection. PostgreSQL creates
+ * a slot only once every transaction that had written when the creation began has ended (that is
+ * what makes its consistent point consistent), and waits for them without a limit: one session
+ * left "idle in transaction" would hold a bootstrap or a new job forever, silently. This says,
+ * every {@code reportEvery}, which transaction the creation waits for (the session holding it, or
+ * a prepared transaction), and at {@code limit} cancels the creation ({@code pg_cancel_backend} of
+ * the creating backend; PostgreSQL drops the half-made slot) so that the caller can fail with what
+ * it waited for ({@link #explained}).
  */
-final class SlotCreationWait implements AutoCloseable {
+public final class SlotCreationWait implements AutoCloseable {
     /** How often the progress line repeats while the creation waits. */
-    static final Duration REPORT_EVERY = Duration.ofSeconds(15);
+    public static final Duration REPORT_EVERY = Duration.ofSeconds(15);
+    /** How long a creation may wait by default: {@code --slot-wait-timeout-s} of {@code run} and {@code bootstrap}. */
+    public static final int DEFAULT_LIMIT_SECONDS = 600;
 
     /**
      * The lock the creating backend waits for, and who holds it: a session, or a prepared
@@ -56,7 +58,7 @@ final class SlotCreationWait implements AutoCloseable {
      *
      * @param limit when to cancel the creation; zero: never
      */
-    SlotCreationWait(DatabaseTarget target, int creatorPid, Duration limit, Duration reportEvery, Consumer<String> progress)
+    public SlotCreationWait(DatabaseTarget target, int creatorPid, Duration limit, Duration reportEvery, Consumer<String> progress)
             throws SQLException {
         this.watcher = target.connect();
         this.creatorPid = creatorPid;
@@ -72,9 +74,16 @@ final class SlotCreationWait implements AutoCloseable {
         clock.scheduleWithFixedDelay(this::look, 200, 200, TimeUnit.MILLISECONDS);
     }
 
-    /** Why the creation was cancelled (what it waited for when the limit came), or null if it was not. */
-    String cancelledBecause() {
-        return cancelledBecause;
+    /**
+     * The failure of the creation of {@code slot}, for the caller to throw: when this cancelled it
+     * at its limit, a {@link PreflightException} saying what it waited for is thrown instead.
+     */
+    public SQLException explained(String slot, SQLException failure) {
+        if (cancelledBecause != null) {
+            throw new PreflightException("replication slot " + slot + " was not created: " + cancelledBecause
+                    + ". End that transaction, or start again with a longer --slot-wait-timeout-s (0: no limit)", failure);
+        }
+        return failure;
     }
 
     private void look() {

@@ -1,0 +1,69 @@
+package io.github.dashboardmetrics.source;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.postgresql.PGConnection;
+
+/**
+ * The job's replication slot, created by {@code run} just before the job starts when it does not
+ * exist yet, instead of by Flink CDC's enumerator once the job runs: there the creation waits
+ * without a limit and without a word for every transaction that had written when it began (a
+ * session left idle in a transaction holds a fresh job in RUNNING with nothing read). Here the
+ * wait is reported and bounded ({@link SlotCreationWait}); Flink CDC then finds the slot and
+ * streams from it as from any existing slot.
+ */
+public final class JobSlot {
+    private JobSlot() {}
+
+    /**
+     * Creates logical slot {@code slot} (pgoutput) in {@code source}'s database unless it exists.
+     *
+     * @param waitLimit how long the creation may wait for open transactions; zero: no limit
+     * @return whether it created the slot
+     * @throws PreflightException when it gave up at {@code waitLimit} (no slot is left), or could not create it
+     */
+    public static boolean createIfMissing(DatabaseTarget source, String slot, Duration waitLimit, Consumer<String> progress) {
+        DatabaseTarget.requireIdentifier(slot, "slot name");
+        try (Connection c = source.connect()) {
+            if (exists(c, slot)) {
+                return false;
+            }
+            progress.accept("Creating replication slot " + slot + "...");
+            try (Statement st = c.createStatement()) {
+                // The wait below is bounded by waitLimit, not by this connection's usual timeouts.
+                st.execute("SET statement_timeout = 0");
+                st.execute("SET lock_timeout = 0");
+            }
+            c.setNetworkTimeout(Runnable::run, waitLimit.isZero() ? 0
+                    : (int) Math.min(Integer.MAX_VALUE, waitLimit.plusSeconds(30).toMillis()));
+            try (SlotCreationWait wait = new SlotCreationWait(source, c.unwrap(PGConnection.class).getBackendPID(), waitLimit, SlotCreationWait.REPORT_EVERY,
+                    progress); PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+                ps.setString(1, slot);
+                try {
+                    ps.execute();
+                } catch (SQLException e) {
+                    throw wait.explained(slot, e);
+                }
+            }
+            return true;
+        } catch (SQLException e) {
+            throw new PreflightException("cannot create replication slot " + slot + " in " + source.jdbcUrl() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static boolean exists(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}
