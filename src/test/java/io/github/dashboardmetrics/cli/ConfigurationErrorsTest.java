@@ -21,6 +21,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -118,21 +119,9 @@ class ConfigurationErrorsTest {
     @Test
     @Timeout(120) // were the wait not ended, bootstrap would block for good
     void bootstrapGivesUpOnASlotHeldBackPastItsLimitWithNoSlotLeft() throws Exception {
-        try (Connection open = db.connect(); Statement st = open.createStatement()) {
-            st.execute("CREATE TABLE IF NOT EXISTS public.held_open (i int)");
-            open.setAutoCommit(false);
-            st.execute("INSERT INTO public.held_open VALUES (1)"); // written, not ended: the slot's creation waits for it
-            bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "held_back", "--slot-wait-timeout-s", "2"))
-                    .failsWith("replication slot held_back was not created: after ");
-            open.rollback();
-        }
+        givesUpOnASlotHeldBack("held_back", ConfigurationErrorsTest::bootstrap);
         assertThat(Files.exists(stateDir.resolve("bootstrap").resolve("bootstrap-held_back.inprogress")))
                 .as("nothing for a next attempt to clean up").isFalse();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (slots("held_back") > 0) {
-            assertThat(System.nanoTime()).as("the half-made slot is dropped").isLessThan(deadline);
-            Thread.sleep(20); // polling a condition, with a deadline
-        }
         bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
                 .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
     }
@@ -140,21 +129,29 @@ class ConfigurationErrorsTest {
     @Test
     @Timeout(180) // were the wait not ended, run would block for good (or, past its checks, start the job)
     void runGivesUpOnCreatingItsSlotHeldBackPastItsLimitWithNoSlotLeft() throws Exception {
+        givesUpOnASlotHeldBack("run_held_back", ConfigurationErrorsTest::run);
+        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
+                .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
+    }
+
+    /**
+     * {@code command} creating slot {@code slot} with a 2 s limit while a transaction that has
+     * written stays open: it gives up with exit 2 and one line, and the half-made slot is dropped.
+     */
+    private static void givesUpOnASlotHeldBack(String slot, Function<String[], Result> command) throws Exception {
         try (Connection open = db.connect(); Statement st = open.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS public.held_open (i int)");
             open.setAutoCommit(false);
-            st.execute("INSERT INTO public.held_open VALUES (2)"); // written, not ended: the slot's creation waits for it
-            run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "run_held_back", "--slot-wait-timeout-s", "2"))
-                    .failsWith("replication slot run_held_back was not created: after ");
+            st.execute("INSERT INTO public.held_open VALUES (1)"); // written, not ended: the slot's creation waits for it
+            command.apply(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", slot, "--slot-wait-timeout-s", "2"))
+                    .failsWith("replication slot " + slot + " was not created: after ");
             open.rollback();
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (slots("run_held_back") > 0) {
+        while (slots(slot) > 0) {
             assertThat(System.nanoTime()).as("the half-made slot is dropped").isLessThan(deadline);
             Thread.sleep(20); // polling a condition, with a deadline
         }
-        run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
-                .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
     }
 
     private static long slots(String name) throws SQLException {
