@@ -42,8 +42,9 @@ public final class JobSlot {
             }
             c.setNetworkTimeout(Runnable::run, waitLimit.isZero() ? 0
                     : (int) Math.min(Integer.MAX_VALUE, waitLimit.plusSeconds(30).toMillis()));
-            try (SlotCreationWait wait = new SlotCreationWait(source, c.unwrap(PGConnection.class).getBackendPID(), waitLimit, SlotCreationWait.REPORT_EVERY,
-                    progress); PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            int creator = c.unwrap(PGConnection.class).getBackendPID();
+            try (SlotCreationWait wait = new SlotCreationWait(source, creator, waitLimit, SlotCreationWait.REPORT_EVERY, progress);
+                    PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
                 ps.setString(1, slot);
                 try {
                     ps.execute();
