@@ -65,7 +65,7 @@ public final class SourcePreflight {
     }
 
     /**
-     * The replication slot is free for this job: absent (the source creates it), or a pgoutput
+     * The replication slot is free for this job: absent (run creates it before the job starts, {@link JobSlot}; else the source does), or a pgoutput
      * slot of this database that no other process is streaming from. Two jobs on one slot would
      * steal each other's changes; PostgreSQL's own error for it comes only after the job started.
      */
