@@ -65,8 +65,9 @@ public final class SourcePreflight {
     }
 
     /**
-     * The replication slot is free for this job: absent (run creates it before the job starts, {@link JobSlot}; else the source does), or a pgoutput
-     * slot of this database that no other process is streaming from. Two jobs on one slot would
+     * The replication slot is free for this job: absent ({@code run} creates it before the job
+     * starts, {@link JobSlot}; else the source does), or a pgoutput slot of this database that no
+     * other process is streaming from. Two jobs on one slot would
      * steal each other's changes; PostgreSQL's own error for it comes only after the job started.
      */
     public static void requireSlotAvailable(DatabaseTarget source, String slot) {
