@@ -6,15 +6,18 @@ import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.ChangeMessage;
+import io.github.dashboardmetrics.source.JobSlot;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import io.github.dashboardmetrics.verify.RollupEntry;
 import io.github.dashboardmetrics.verify.RollupKey;
 import io.github.dashboardmetrics.verify.RollupValue;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -30,21 +33,33 @@ import org.apache.flink.util.CloseableIterator;
  * the first hour, day and month of a range are as complete as any other.
  */
 public final class BackfillJob {
-    /** Where to read the snapshot. The slot is only used by Flink CDC while reading the snapshot. */
-    public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication)
+    /**
+     * Where to read the snapshot. The slot is only used by Flink CDC while reading the snapshot:
+     * created for it when missing (waiting at most {@code slotWait} for open transactions, zero: no
+     * limit) and dropped again after it ({@link JobSlot.OneRun}).
+     */
+    public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication, Duration slotWait)
             implements java.io.Serializable {}
 
     private BackfillJob() {}
 
     /**
      * Runs the bounded job on a local Flink and returns every non-empty bucket of every tier.
-     * {@code progress} hears the number of buckets received so far.
+     * {@code say} hears about the slot, {@code progress} the number of buckets received so far.
      */
-    public static Map<Granularity, List<RollupEntry>> recompute(Settings settings, LongConsumer progress)
+    public static Map<Granularity, List<RollupEntry>> recompute(Settings settings, Consumer<String> say, LongConsumer progress)
             throws Exception {
         SourcePreflight.Result checked =
                 SourcePreflight.check(settings.source(), settings.rollup(), settings.publication());
         SourcePreflight.requireSlotAvailable(settings.source(), settings.slot());
+        try (JobSlot.OneRun slot = JobSlot.forOneRun(settings.source(), settings.slot(),
+                settings.slotWait(), say)) {
+            return recompute(settings, checked, progress);
+        }
+    }
+
+    private static Map<Granularity, List<RollupEntry>> recompute(Settings settings, SourcePreflight.Result checked,
+            LongConsumer progress) throws Exception {
         Configuration conf = new Configuration();
         conf.setString("pipeline.generic-types", "false");
         conf.setString("parallelism.default", "1");

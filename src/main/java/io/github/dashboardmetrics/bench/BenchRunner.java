@@ -6,6 +6,7 @@ import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.RollupReset;
+import io.github.dashboardmetrics.source.JobSlot;
 import io.github.dashboardmetrics.source.SlotCreationWait;
 import io.github.dashboardmetrics.source.SourcePreflight;
 import io.github.dashboardmetrics.verify.VerifyReport;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -202,7 +204,7 @@ public final class BenchRunner {
             try {
                 Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
                         benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend,
-                        SlotCreationWait.DEFAULT_LIMIT_SECONDS), line -> say("%s", line));
+                        Duration.ofSeconds(SlotCreationWait.DEFAULT_LIMIT_SECONDS)), line -> say("%s", line));
                 return new BootstrapMeasured(outcome.seconds(), jvm.peakHeapMb(), jvm.peakHeapAfterGcMb(), jvm.sampledPeakRssMb());
             } finally {
                 JfrPhases.stop(recording);
@@ -251,7 +253,7 @@ public final class BenchRunner {
             return new BenchReport.BootstrapRun(liveRows, m.seconds(), job.parallelism(), exact, backend, m.heapPeakMb(),
                     m.heapAfterGcPeakMb(), m.rssPeakMb());
         } finally {
-            Slots.dropWhenInactive(target, slot, 60_000);
+            JobSlot.dropWhenInactive(target, slot, Duration.ofMinutes(1));
         }
     }
 
@@ -375,7 +377,7 @@ public final class BenchRunner {
             if (!running.stopped()) {
                 running.client.cancel().get();
             }
-            Slots.dropWhenInactive(target, slot, 60_000);
+            JobSlot.dropWhenInactive(target, slot, Duration.ofMinutes(1));
         }
     }
 

@@ -7,6 +7,7 @@ import io.github.dashboardmetrics.cli.Main;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.sink.RollupReset;
+import io.github.dashboardmetrics.source.JobSlot;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -159,7 +160,7 @@ final class RestoreMeasurement {
                 run.destroyForcibly();
                 run.waitFor();
             }
-            Slots.dropWhenInactive(target, SLOT, 60_000);
+            JobSlot.dropWhenInactive(target, SLOT, Duration.ofMinutes(1));
         }
     }
 

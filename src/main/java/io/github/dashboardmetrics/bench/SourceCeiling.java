@@ -3,9 +3,11 @@ package io.github.dashboardmetrics.bench;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.pipeline.CheckpointLocator;
-import io.github.dashboardmetrics.source.CdcSourceFactory;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
+import io.github.dashboardmetrics.source.CdcSourceFactory;
+import io.github.dashboardmetrics.source.JobSlot;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -150,6 +152,6 @@ final class SourceCeiling implements AutoCloseable {
             job.cancel().get();
             job = null;
         }
-        Slots.dropWhenInactive(target, SLOT, 60_000);
+        JobSlot.dropWhenInactive(target, SLOT, Duration.ofMinutes(1));
     }
 }

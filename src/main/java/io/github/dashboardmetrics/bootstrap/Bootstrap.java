@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -31,19 +32,17 @@ public final class Bootstrap {
     /**
      * What to bootstrap, and from where.
      *
-     * @param slotWaitSeconds how long the slot's creation may wait for transactions open when it
-     *     began (0: no limit)
+     * @param slotWait how long the slot's creation may wait for transactions open when it began
+     *     (zero: no limit)
      */
     public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication,
-            Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend, int slotWaitSeconds) {
+            Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend, Duration slotWait) {
         public Settings {
             stateBackend = StateBackendDefaults.parse(stateBackend);
             if (parallelism < 1) {
                 throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
             }
-            if (slotWaitSeconds < 0) {
-                throw new IllegalArgumentException("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got " + slotWaitSeconds);
-            }
+            Objects.requireNonNull(slotWait, "slot wait");
             DatabaseTarget.requireIdentifier(slot, "slot name");
         }
     }
@@ -77,7 +76,7 @@ public final class Bootstrap {
         try (StagedRollups staged = new StagedRollups(s.rollup())) {
             ExportedSnapshotSlot created;
             try {
-                created = ExportedSnapshotSlot.create(s.source(), s.slot(), Duration.ofSeconds(s.slotWaitSeconds()), progress);
+                created = ExportedSnapshotSlot.create(s.source(), s.slot(), s.slotWait(), progress);
             } catch (PreflightException cancelled) {
                 marker.end(); // the creation gave up at its limit: no slot, no savepoint
                 throw cancelled;

@@ -43,8 +43,12 @@ public class BackfillCommand implements Callable<Integer> {
     boolean dryRun;
 
     @Option(names = "--slot", defaultValue = "dashboard_metrics_backfill", paramLabel = "NAME",
-            description = "Replication slot name Flink CDC may use while reading the snapshot. Default: ${DEFAULT-VALUE}.")
+            description = "Replication slot Flink CDC uses while reading the snapshot: created for the backfill and dropped"
+                    + " after it (one that exists already is used and left as it was). Default: ${DEFAULT-VALUE}.")
     String slot;
+
+    @Mixin
+    SlotWaitOption slotWait;
 
     @Option(names = "--publication", defaultValue = "dashboard_metrics", paramLabel = "NAME",
             description = "Publication of the captured tables (created when missing). Default: ${DEFAULT-VALUE}.")
@@ -64,6 +68,7 @@ public class BackfillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        slotWait.limit(); // refused up front
         if (from.isAfter(to)) {
             throw new IllegalArgumentException("--from " + from + " is after --to " + to);
         }
@@ -73,7 +78,8 @@ public class BackfillCommand implements Callable<Integer> {
         System.out.println("Backfill of " + scope.describe() + (dryRun ? " (dry run)" : ""));
         System.out.println("[1/3] Reading a snapshot of the source tables and recomputing every bucket...");
         Map<Granularity, List<RollupEntry>> recomputed = BackfillJob.recompute(
-                new BackfillJob.Settings(db.source(), db.rollup(), slot, publication), received -> {
+                new BackfillJob.Settings(db.source(), db.rollup(), slot, publication, slotWait.limit()), System.out::println,
+                received -> {
                     if (received % 10_000 == 0) {
                         System.out.println("      " + received + " buckets recomputed so far");
                     }

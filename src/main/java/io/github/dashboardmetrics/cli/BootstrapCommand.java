@@ -3,7 +3,6 @@ package io.github.dashboardmetrics.cli;
 import io.github.dashboardmetrics.bootstrap.Bootstrap;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
-import io.github.dashboardmetrics.source.SlotCreationWait;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,12 +50,8 @@ public final class BootstrapCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String stateBackend;
 
-    @Option(names = "--slot-wait-timeout-s", defaultValue = "" + SlotCreationWait.DEFAULT_LIMIT_SECONDS, paramLabel = "SECONDS",
-            description = "How long the slot's creation may wait for transactions that had written when it began (PostgreSQL"
-                    + " waits for them to end; the wait is reported every 15 s with the session it waits for). After it,"
-                    + " the creation is cancelled, no slot is left, and bootstrap exits with 2 and what it waited for."
-                    + " 0: no limit. Default: ${DEFAULT-VALUE}.")
-    int slotWaitSeconds;
+    @Mixin
+    SlotWaitOption slotWait;
 
     @Option(names = "--hourly-retention-days", defaultValue = "30", paramLabel = "DAYS",
             description = "As run's; run must be started with the same. Default: ${DEFAULT-VALUE}.")
@@ -75,7 +70,7 @@ public final class BootstrapCommand implements Callable<Integer> {
         db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
         Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(db.source(), db.rollup(), slot, publication,
                 savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), stateBackend,
-                slotWaitSeconds),
+                slotWait.limit()),
                 System.out::println);
         System.out.printf("Done in %.1f s. Stream on from the savepoint with:%n%n", outcome.seconds());
         System.out.println("  " + String.join(" ", runCommand(outcome.savepoint())));

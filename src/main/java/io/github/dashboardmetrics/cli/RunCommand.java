@@ -10,7 +10,6 @@ import io.github.dashboardmetrics.sink.RollupWrites;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import io.github.dashboardmetrics.source.JobSlot;
-import io.github.dashboardmetrics.source.SlotCreationWait;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -49,13 +48,8 @@ public class RunCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     String publication;
 
-    @Option(names = "--slot-wait-timeout-s", defaultValue = "" + SlotCreationWait.DEFAULT_LIMIT_SECONDS, paramLabel = "SECONDS",
-            description = "When the slot is missing (and --startup is initial or latest), run creates it before the job"
-                    + " starts. PostgreSQL waits for every transaction that had written when the creation began to end; the"
-                    + " wait is reported every 15 s with the session it waits for, and after this long the creation is"
-                    + " cancelled, no slot is left, and run exits with 2 and what it waited for. 0: no limit."
-                    + " Default: ${DEFAULT-VALUE}.")
-    int slotWaitSeconds;
+    @Mixin
+    SlotWaitOption slotWait;
 
     @Option(names = "--startup", defaultValue = "initial", paramLabel = "MODE",
             description = "initial: snapshot the tables, then stream; latest: stream from now on; committed: stream from "
@@ -143,9 +137,7 @@ public class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (slotWaitSeconds < 0) {
-            throw new IllegalArgumentException("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got " + slotWaitSeconds);
-        }
+        slotWait.limit(); // refused up front, not once the job is built
         if (startupRetrySeconds < 0) {
             throw new IllegalArgumentException("--startup-retry-seconds must be >= 0, got " + startupRetrySeconds);
         }
@@ -229,7 +221,7 @@ public class RunCommand implements Callable<Integer> {
      */
     private void createSlotIfMissing(JobConfig config) {
         if (!config.readsKafka() && (config.startup() == Startup.INITIAL || config.startup() == Startup.LATEST)) {
-            JobSlot.createIfMissing(config.source(), config.slot(), Duration.ofSeconds(slotWaitSeconds), System.out::println);
+            JobSlot.createIfMissing(config.source(), config.slot(), slotWait.limit(), System.out::println);
         }
     }
 

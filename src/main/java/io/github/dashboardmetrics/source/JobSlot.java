@@ -16,7 +16,8 @@ import org.postgresql.PGConnection;
  * without a limit and without a word for every transaction that had written when it began (a
  * session left idle in a transaction holds a fresh job in RUNNING with nothing read). Here the
  * wait is reported and bounded ({@link SlotCreationWait}); Flink CDC then finds the slot and
- * streams from it as from any existing slot.
+ * streams from it as from any existing slot. A bounded read's slot ({@link OneRun}) is dropped
+ * again when the read is over.
  */
 public final class JobSlot {
     private JobSlot() {}
@@ -57,6 +58,78 @@ public final class JobSlot {
             throw new PreflightException("cannot create replication slot " + slot + " in " + source.jdbcUrl() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Drops {@code slot} once no process streams from it (waiting at most {@code timeout} for its
+     * reader to let go); a missing slot is fine.
+     *
+     * @throws IllegalStateException when it is still in use after {@code timeout}
+     */
+    public static void dropWhenInactive(DatabaseTarget target, String slot, Duration timeout)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection c = target.connect();
+                PreparedStatement active = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?");
+                PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+            active.setString(1, slot);
+            while (true) {
+                try (ResultSet rs = active.executeQuery()) {
+                    if (!rs.next()) {
+                        return;
+                    }
+                    if (!rs.getBoolean(1)) {
+                        break;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("replication slot " + slot + " still in use after " + timeout.toSeconds() + " s");
+                }
+                Thread.sleep(200); // polling the slot's state until the deadline
+            }
+            drop.setString(1, slot);
+            drop.execute();
+        }
+    }
+
+    /**
+     * The slot of one bounded read ({@code backfill}): created for it when missing, and dropped
+     * again at {@link #close} if it was created here, so that no slot is left holding WAL. A slot
+     * that existed before is left as it was, and said so.
+     */
+    public static final class OneRun implements AutoCloseable {
+        private final DatabaseTarget source;
+        private final String slot;
+        private final boolean created;
+
+        private OneRun(DatabaseTarget source, String slot, boolean created) {
+            this.source = source;
+            this.slot = slot;
+            this.created = created;
+        }
+
+        /** Whether this run created the slot (and drops it). */
+        public boolean created() {
+            return created;
+        }
+
+        /** Drops the slot if this run created it, once its reader has let go (at most a minute). */
+        @Override
+        public void close() throws SQLException, InterruptedException {
+            if (created) {
+                dropWhenInactive(source, slot, Duration.ofMinutes(1));
+            }
+        }
+    }
+
+    /** {@link #createIfMissing} for one bounded read, which {@link OneRun#close} ends. */
+    public static OneRun forOneRun(DatabaseTarget source, String slot, Duration waitLimit, Consumer<String> progress) {
+        boolean created = createIfMissing(source, slot, waitLimit, progress);
+        if (!created) {
+            progress.accept("Replication slot " + slot + " exists already: it is used and left as it was (if an earlier"
+                    + " backfill left it, drop it when nothing streams from it: SELECT pg_drop_replication_slot('" + slot + "'))");
+        }
+        return new OneRun(source, slot, created);
     }
 
     private static boolean exists(Connection c, String slot) throws SQLException {

@@ -67,6 +67,11 @@ class ConfigurationErrorsTest {
         return command(List.of("run", "--state-dir", stateDir.toString(), "--web-port", "0"), options);
     }
 
+    /** Runs {@code backfill} of two days with these options and returns exit code and stderr. */
+    private static Result backfill(String... options) {
+        return command(List.of("backfill", "--from", "2026-11-01", "--to", "2026-11-02"), options);
+    }
+
     /** Runs {@code bootstrap} with these options (plus a savepoint dir) and returns exit code and stderr. */
     private static Result bootstrap(String... options) {
         return command(List.of("bootstrap", "--savepoint-dir", stateDir.resolve("bootstrap").toString()), options);
@@ -131,6 +136,14 @@ class ConfigurationErrorsTest {
     void runGivesUpOnCreatingItsSlotHeldBackPastItsLimitWithNoSlotLeft() throws Exception {
         givesUpOnASlotHeldBack("run_held_back", ConfigurationErrorsTest::run);
         run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
+                .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
+    }
+
+    @Test
+    @Timeout(120) // were the wait not ended, backfill would block for good
+    void backfillGivesUpOnASlotHeldBackPastItsLimitWithNoSlotLeft() throws Exception {
+        givesUpOnASlotHeldBack("backfill_held_back", ConfigurationErrorsTest::backfill);
+        backfill(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
                 .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
     }
 

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * {@code backfill} through the command line against a real database: a dry run changes nothing
  * and reports the differences; a real run makes the range exact (including a stale row and a wrong
  * value), leaves rows outside the range and of other organisations alone, and a second run finds
- * nothing left to correct.
+ * nothing left to correct. Its slot is created for it and dropped after it; one that existed
+ * before is left.
  */
 class BackfillIT {
     @Test
@@ -49,7 +50,9 @@ class BackfillIT {
             assertThat(rows(target, "SELECT count(*) FROM event_metrics_daily")).isZero();
 
             String applied = run(base);
-            assertThat(applied).contains("Corrected in one transaction");
+            assertThat(applied).contains("Corrected in one transaction").contains("Creating replication slot backfill_it...");
+            assertThat(rows(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'backfill\\_it%'"))
+                    .as("a bounded read leaves no slot holding WAL behind").isZero();
             assertThat(RollupVerifier.verify(target, target, range).isEqual()).isTrue();
             // complete buckets only: the month that holds --from is recomputed in full, including days before it
             assertThat(RollupVerifier.verify(target, target,
@@ -78,7 +81,12 @@ class BackfillIT {
 
             run(base);
             assertThat(RollupVerifier.verify(target, target, range).isEqual()).isTrue();
-            assertThat(run(base)).contains("Nothing to correct");
+            try (Connection c = target.connect(); Statement st = c.createStatement()) {
+                st.execute("SELECT pg_create_logical_replication_slot('backfill_it', 'pgoutput')");
+            }
+            assertThat(run(base)).contains("Nothing to correct").contains("Replication slot backfill_it exists already");
+            assertThat(rows(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'backfill_it'"))
+                    .as("a slot that existed before is left as it was").isEqualTo(1);
         }
     }
 
