@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.JobStatus;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,10 @@ class TlsIT {
                     workload.run(500);
                     System.out.println(Exactness.awaitExact(target, target).summary(3));
                     assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
-                    assertThat(encryptedWalSenders(target)).as("the change stream's connection is encrypted").isPositive();
+                    // polled: between two reads of the stream the walsender may be reconnecting
+                    assertThat(Await.until("an encrypted walsender of the change stream", Duration.ofSeconds(60),
+                            () -> encryptedWalSenders(target), n -> n > 0))
+                            .as("the change stream's connection is encrypted").isPositive();
                 }
             }
         }
