@@ -5,7 +5,9 @@ import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
+import io.github.dashboardmetrics.source.JobSlot;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -75,6 +77,6 @@ final class JobUnderTest {
     void cancel(DatabaseTarget target, String slot) throws Exception {
         client.cancel().get();
         cancelled = true;
-        Slots.awaitInactive(target, slot, 30_000);
+        JobSlot.awaitInactive(target, slot, Duration.ofSeconds(30));
     }
 }

@@ -168,7 +168,7 @@ final class RestoreMeasurement {
     private static void kill(Process run, DatabaseTarget target) throws Exception {
         run.destroyForcibly();
         run.waitFor();
-        Slots.awaitInactive(target, SLOT, 60_000);
+        JobSlot.awaitInactive(target, SLOT, Duration.ofMinutes(1));
     }
 
     /**

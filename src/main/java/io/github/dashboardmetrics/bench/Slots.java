@@ -7,26 +7,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 
-/** Replication slots of the benchmark (dropped with {@link JobSlot#dropWhenInactive} once their reader is gone). */
+/** The benchmark's source rows (its slots are awaited and dropped with {@link JobSlot}). */
 final class Slots {
     private Slots() {}
-
-    /** Waits until no process streams {@code slot} (the reader of a cancelled job has let go). */
-    static void awaitInactive(DatabaseTarget target, String slot, long timeoutMs) throws SQLException, InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        try (Connection c = target.connect();
-                PreparedStatement active = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
-            active.setString(1, slot);
-            while (System.currentTimeMillis() < deadline) {
-                try (ResultSet rs = active.executeQuery()) {
-                    if (!rs.next() || !rs.getBoolean(1)) {
-                        return;
-                    }
-                }
-                Thread.sleep(200);
-            }
-        }
-    }
 
     /** Live rows of the source tables now (what the state must hold one image of). */
     static long liveSourceRows(DatabaseTarget target) throws SQLException {

@@ -3,8 +3,8 @@ package io.github.dashboardmetrics.bench;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.pipeline.CheckpointLocator;
-import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import io.github.dashboardmetrics.source.CdcSourceFactory;
+import io.github.dashboardmetrics.source.CdcSourceFactory.Startup;
 import io.github.dashboardmetrics.source.JobSlot;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -95,7 +95,7 @@ final class SourceCeiling implements AutoCloseable {
         }
         job.cancel().get();
         job = null;
-        Slots.awaitInactive(target, SLOT, 30_000);
+        JobSlot.awaitInactive(target, SLOT, Duration.ofSeconds(30));
     }
 
     /** The result of a drain: changes read, seconds from the restart to the last one, and to the first. */

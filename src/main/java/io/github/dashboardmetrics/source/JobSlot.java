@@ -68,27 +68,40 @@ public final class JobSlot {
      */
     public static void dropWhenInactive(DatabaseTarget target, String slot, Duration timeout)
             throws SQLException, InterruptedException {
+        if (!awaitInactive(target, slot, timeout)) {
+            throw new IllegalStateException("replication slot " + slot + " still in use after " + timeout.toSeconds() + " s");
+        }
+        try (Connection c = target.connect();
+                PreparedStatement drop = c.prepareStatement(
+                        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            drop.setString(1, slot);
+            drop.execute();
+        }
+    }
+
+    /**
+     * Waits until no process streams from {@code slot} (the reader of a finished or cancelled job
+     * has let go), at most {@code timeout}.
+     *
+     * @return whether it is inactive or missing; false when still in use at the deadline
+     */
+    public static boolean awaitInactive(DatabaseTarget target, String slot, Duration timeout)
+            throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Connection c = target.connect();
-                PreparedStatement active = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?");
-                PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+                PreparedStatement active = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
             active.setString(1, slot);
             while (true) {
                 try (ResultSet rs = active.executeQuery()) {
-                    if (!rs.next()) {
-                        return;
-                    }
-                    if (!rs.getBoolean(1)) {
-                        break;
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return true;
                     }
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("replication slot " + slot + " still in use after " + timeout.toSeconds() + " s");
+                    return false;
                 }
                 Thread.sleep(200); // polling the slot's state until the deadline
             }
-            drop.setString(1, slot);
-            drop.execute();
         }
     }
 
@@ -106,11 +119,6 @@ public final class JobSlot {
             this.source = source;
             this.slot = slot;
             this.created = created;
-        }
-
-        /** Whether this run created the slot (and drops it). */
-        public boolean created() {
-            return created;
         }
 
         /** Drops the slot if this run created it, once its reader has let go (at most a minute). */
