@@ -34,17 +34,24 @@ import org.junit.jupiter.params.provider.CsvSource;
  * with SIGKILL while it reads: the same command cleans up after it and starts over, leaving no
  * orphaned slot. The job is killed after the hand-off and resumed with {@code run} alone. Once it has
  * streamed, the printed command is refused. The bootstrap builds the state on one state backend and
- * run restores it on the other. The second case is the reprocessing path: bootstrap into shadow
+ * run restores it on the other, at another parallelism. The second case is the reprocessing path: bootstrap into shadow
  * tables while the live ones hold stale rows, stream until verify agrees, promote.
  */
 class BootstrapIT {
     private static final Duration BOOTSTRAP = Duration.ofSeconds(300);
     private static final Duration CATCH_UP = Duration.ofSeconds(240);
 
-    @ParameterizedTest(name = "bootstrap on {1} into {2}, run on {0}")
-    @CsvSource({"rocksdb, hashmap, unstract", "hashmap, rocksdb, unstract_rebuild"})
+    /**
+     * The first case takes both commands' default parallelism (bootstrap 2, run 1), as a user
+     * following the README does: the savepoint is written by two subtasks and restored by one. The
+     * second scales the other way (written by one, restored by three). An empty parallelism gives
+     * no {@code --parallelism}.
+     */
+    @ParameterizedTest(name = "bootstrap on {1} at p{3} into {2}, run on {0} at p{4}")
+    @CsvSource({"rocksdb, hashmap, unstract, , ", "hashmap, rocksdb, unstract_rebuild, 1, 3"})
     void bootstrapWhileTheWorkloadRunsThenStreamOnFromItsSavepoint(String stateBackend, String bootstrapBackend,
-            String rollupSchema, @TempDir Path dir) throws Exception {
+            String rollupSchema, String bootstrapParallelism, String runParallelism, @TempDir Path dir)
+            throws Exception {
         long seed = Exactness.seed("BootstrapIT " + stateBackend);
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
             db.createUnstractSchema("unstract", true);
@@ -70,8 +77,9 @@ class BootstrapIT {
                 List<String> database = List.of("--db-url", db.jdbcUrl(), "--db-user", db.user());
                 List<String> bootstrapArgs = new ArrayList<>(database);
                 bootstrapArgs.addAll(List.of("--slot", "boot", "--publication", "boot", "--savepoint-dir",
-                        dir.resolve("savepoints").toString(), "--parallelism", "2", "--state-backend", bootstrapBackend,
+                        dir.resolve("savepoints").toString(), "--state-backend", bootstrapBackend,
                         "--rollup-db-schema", rollupSchema));
+                bootstrapArgs.addAll(parallelism(bootstrapParallelism));
                 JobProcess.Command bootstrapCommand = JobProcess.Command.of("bootstrap", bootstrapArgs);
 
                 // Killed midway, while it reads: its slot is left behind, and the marker that names it.
@@ -110,7 +118,8 @@ class BootstrapIT {
 
                 List<String> runArgs = new ArrayList<>(printed);
                 runArgs.addAll(List.of("--state-dir", dir.resolve("state").toString(), "--checkpoint-interval-ms", "1000",
-                        "--parallelism", "2", "--state-backend", stateBackend));
+                        "--state-backend", stateBackend));
+                runArgs.addAll(parallelism(runParallelism));
                 try (JobProcess run = JobProcess.start(JobProcess.Command.run(runArgs), dir.resolve("run.log"))) {
                     workload.run(2_500);
                     awaitExact(run, target, rollups);
@@ -211,6 +220,11 @@ class BootstrapIT {
         public void close() throws java.sql.SQLException {
             connection.close();
         }
+    }
+
+    /** {@code --parallelism N}, or nothing for the command's default. */
+    private static List<String> parallelism(String n) {
+        return n == null ? List.of() : List.of("--parallelism", n);
     }
 
     /** The arguments of the {@code bin/dashboard-metrics run ...} line bootstrap printed, after {@code run}. */
