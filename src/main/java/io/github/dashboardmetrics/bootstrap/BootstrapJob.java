@@ -11,7 +11,9 @@ import io.github.dashboardmetrics.source.ChangeMessage;
 import io.github.dashboardmetrics.source.DeadLetter;
 import io.github.dashboardmetrics.source.DecodeChanges;
 import io.github.dashboardmetrics.source.KeyRange;
+import io.github.dashboardmetrics.source.KeySample;
 import io.github.dashboardmetrics.state.StateEntry;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +68,10 @@ public final class BootstrapJob {
         void accept(RollupRow row) throws Exception;
     }
 
-    /** Key ranges per reader and table: small enough that readers finish close together. */
+    /**
+     * Key ranges per reader and table, of about equal rows each ({@link KeySample}): small enough
+     * that readers finish close together.
+     */
     static final int RANGES_PER_READER = 4;
 
     private BootstrapJob() {}
@@ -122,8 +127,11 @@ public final class BootstrapJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
 
         List<KeyRange> ranges = new ArrayList<>();
-        for (String table : settings.capturedTables()) {
-            ranges.addAll(KeyRange.split(RowKind.ofTable(table), settings.parallelism() * RANGES_PER_READER));
+        try (Connection c = settings.source().connect()) {
+            for (String table : settings.capturedTables()) {
+                ranges.addAll(KeySample.ranges(c, settings.source().schema(), RowKind.ofTable(table),
+                        settings.parallelism() * RANGES_PER_READER));
+            }
         }
         DataStream<ChangeMessage> messages = env
                 .addSource(new SnapshotRangeSource(settings.source(), snapshotName, ranges, snapshotTsMs),

@@ -11,10 +11,10 @@ import java.util.Locale;
 /**
  * A range of primary keys of one captured table, for bulk reads in parallel: {@code from}
  * inclusive, {@code to} exclusive, either null for an open end. Tables keyed by uuid (all but
- * {@code organization}) are split on the uuid's leading 32 bits, which PostgreSQL orders as
- * unsigned bytes: the ranges need no sampling and cover every key exactly once. Random (v4) keys
- * spread evenly over them. {@code organization} (bigint identity, one row per organisation) is
- * read whole.
+ * {@code organization}) are split at given keys ({@link #between}, cut where {@link KeySample}
+ * finds equal shares of rows) or on the uuid's leading 32 bits ({@link #split}), which PostgreSQL
+ * orders as unsigned bytes; either way the ranges cover every key exactly once. {@code organization}
+ * (bigint identity, one row per organisation) is read whole.
  */
 public record KeyRange(RowKind kind, String from, String to) implements Serializable {
     /** The whole table. */
@@ -37,6 +37,24 @@ public record KeyRange(RowKind kind, String from, String to) implements Serializ
             ranges.add(new KeyRange(kind, from, to));
             from = to;
         }
+        return ranges;
+    }
+
+    /**
+     * The ranges between {@code cuts} (strictly increasing uuids): below the first, from each to
+     * the next, from the last on. No cuts: the whole table.
+     */
+    public static List<KeyRange> between(RowKind kind, List<String> cuts) {
+        List<KeyRange> ranges = new ArrayList<>(cuts.size() + 1);
+        String from = null;
+        for (String cut : cuts) {
+            if (from != null && cut.compareTo(from) <= 0) {
+                throw new IllegalArgumentException("cuts must increase: " + cuts);
+            }
+            ranges.add(new KeyRange(kind, from, cut));
+            from = cut;
+        }
+        ranges.add(new KeyRange(kind, from, null));
         return ranges;
     }
 

@@ -61,7 +61,7 @@ class SnapshotRowsTest {
             List<ChangeMessage> read = new ArrayList<>();
             try (Connection c = target.connect()) {
                 c.setAutoCommit(false);
-                for (KeyRange range : KeyRange.split(kind, 7)) {
+                for (KeyRange range : KeySample.ranges(c, "unstract", kind, 7)) {
                     SnapshotRows.read(c, "unstract", range, 1234L, read::add);
                 }
                 c.rollback();
