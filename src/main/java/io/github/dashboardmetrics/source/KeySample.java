@@ -20,7 +20,7 @@ import java.util.Locale;
  * whatever the sample is: a sample only moves where they are cut.
  */
 public final class KeySample {
-    /** Blocks sampled per table: some ten thousand keys, read in milliseconds (a few hundred random reads on a cold disk). */
+    /** Blocks sampled per table: some ten thousand keys, a few hundred random reads on a cold disk. */
     static final int SAMPLED_BLOCKS = 300;
 
     private KeySample() {}

@@ -34,10 +34,13 @@ class KeySampleTest {
                 // a row of some width, so the table spans far more blocks than are sampled
                 st.execute("CREATE TABLE " + schema + ".usage (id uuid PRIMARY KEY, pad text NOT NULL)");
             }
-            // uuid v7 layout: 48 bits of milliseconds first; one millisecond apart, so all share their leading 32 bits
+            // uuid v7 layout, 48 bits of milliseconds first: one millisecond apart, all of them lie
+            // within two values of the leading 32 bits
             st.execute("INSERT INTO ordered.usage SELECT (lpad(to_hex(1733000000000 + i), 12, '0') || '7000'"
-                    + " || '8000' || lpad(to_hex(i), 12, '0'))::uuid, repeat('x', 100) FROM generate_series(1, " + ROWS + ") i");
-            st.execute("INSERT INTO random.usage SELECT gen_random_uuid(), repeat('x', 100) FROM generate_series(1, " + ROWS + ")");
+                    + " || '8000' || lpad(to_hex(i), 12, '0'))::uuid, repeat('x', 100)"
+                    + " FROM generate_series(1, " + ROWS + ") i");
+            st.execute("INSERT INTO random.usage SELECT gen_random_uuid(), repeat('x', 100)"
+                    + " FROM generate_series(1, " + ROWS + ")");
             st.execute("INSERT INTO few.usage SELECT gen_random_uuid(), 'x' FROM generate_series(1, 3)");
         }
     }
@@ -88,8 +91,9 @@ class KeySampleTest {
         assertThat(KeySample.quantiles(List.of("a", "a", "a", "b"), 4)).containsExactly("a", "b");
         assertThat(KeySample.quantiles(List.of(), 4)).isEmpty();
         assertThat(KeyRange.between(RowKind.USAGE, List.of())).containsExactly(KeyRange.all(RowKind.USAGE));
-        assertThat(KeyRange.between(RowKind.USAGE, List.of("a", "b"))).containsExactly(new KeyRange(RowKind.USAGE, null, "a"),
-                new KeyRange(RowKind.USAGE, "a", "b"), new KeyRange(RowKind.USAGE, "b", null));
+        assertThat(KeyRange.between(RowKind.USAGE, List.of("a", "b"))).containsExactly(
+                new KeyRange(RowKind.USAGE, null, "a"), new KeyRange(RowKind.USAGE, "a", "b"),
+                new KeyRange(RowKind.USAGE, "b", null));
         assertThatThrownBy(() -> KeyRange.between(RowKind.USAGE, List.of("b", "a")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
