@@ -48,13 +48,21 @@ public final class Bootstrap {
     }
 
     /** What a bootstrap did: where its savepoint is, where the slot's changes begin, what it wrote. */
-    public record Outcome(Path savepoint, long consistentPoint, long buckets, long deadLetters, long upserted, long deleted,
-            double seconds) {}
+    public record Outcome(Path savepoint, long consistentPoint, long rowsRead, long buckets, long deadLetters, long upserted,
+            long deleted, double seconds) {}
 
     private Bootstrap() {}
 
+    /** How often a bootstrap reports the rows read so far while it reads, unless told otherwise. */
+    public static final Duration READ_REPORT_EVERY = Duration.ofSeconds(30);
+
     /** Runs a bootstrap; {@code progress} hears each step. */
     public static Outcome run(Settings s, Consumer<String> progress) throws Exception {
+        return run(s, progress, READ_REPORT_EVERY);
+    }
+
+    /** The same, with the rows read so far reported every {@code readReportEvery} while the tables are read. */
+    public static Outcome run(Settings s, Consumer<String> progress, Duration readReportEvery) throws Exception {
         long started = System.nanoTime();
         progress.accept("[1/4] Checking the databases...");
         SourcePreflight.Result checked = SourcePreflight.check(s.source(), s.rollup(), s.publication());
@@ -104,12 +112,12 @@ public final class Bootstrap {
                                 progress.accept("      " + received[0] + " buckets' final rows received so far, "
                                         + staged.staged() + " of them rows, staged");
                             }
-                        });
+                        }, readReportEvery, progress);
             }
             new BootstrapRecord(s.slot(), consistentPoint, s.source().schema(), s.retention()).write(savepoint);
             buckets = staged.staged();
-            progress.accept(String.format(Locale.ROOT, "      savepoint %s; %d buckets, %d refused rows (%.1f s)", savepoint,
-                    buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
+            progress.accept(String.format(Locale.ROOT, "      savepoint %s; %d rows read, %d buckets, %d refused rows (%.1f s)",
+                    savepoint, result.rowsRead(), buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
 
             progress.accept("[4/4] Writing the rollup tables to match, in one transaction...");
             RetentionPolicy r = s.retention();
@@ -122,7 +130,7 @@ public final class Bootstrap {
         progress.accept(String.format(Locale.ROOT, "      %d rows upserted, %d deleted; %d dead letters", applied.upserted(),
                 applied.deleted(), result.deadLetters().size()));
         marker.end();
-        return new Outcome(savepoint, consistentPoint, buckets, result.deadLetters().size(), applied.upserted(),
+        return new Outcome(savepoint, consistentPoint, result.rowsRead(), buckets, result.deadLetters().size(), applied.upserted(),
                 applied.deleted(), (System.nanoTime() - started) / 1e9);
     }
 }

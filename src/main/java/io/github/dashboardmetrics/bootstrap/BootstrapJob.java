@@ -14,9 +14,12 @@ import io.github.dashboardmetrics.source.KeyRange;
 import io.github.dashboardmetrics.source.KeySample;
 import io.github.dashboardmetrics.state.StateEntry;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -60,8 +63,11 @@ public final class BootstrapJob {
     public record Settings(DatabaseTarget source, List<String> capturedTables, int parallelism, RetentionPolicy retention,
             String stateBackend) implements java.io.Serializable {}
 
-    /** What the job gives back: the rows it refused (the rollup rows went to the {@link RowSink}). */
-    public record Result(List<DeadLetter> deadLetters) {}
+    /**
+     * What the job gives back: the rows it read, and those it refused (the rollup rows went to the
+     * {@link RowSink}).
+     */
+    public record Result(long rowsRead, List<DeadLetter> deadLetters) {}
 
     /** Where the final rollup rows go as they arrive (they are not kept). */
     public interface RowSink {
@@ -106,10 +112,11 @@ public final class BootstrapJob {
     /**
      * Runs the job on a local Flink: reads {@code snapshotName}, writes the savepoint to
      * {@code savepointPath}, and hands each bucket's final row (empty buckets included, as deletes)
-     * to {@code rows}.
+     * to {@code rows}; {@code progress} hears the rows read so far every {@code reportEvery}
+     * ({@link ReadProgress}) until all are read.
      */
     public static Result run(Settings settings, String snapshotName, long snapshotTsMs, String savepointPath,
-            RowSink rows) throws Exception {
+            RowSink rows, Duration reportEvery, Consumer<String> progress) throws Exception {
         String maxParallelism = StateBackendDefaults.SHARED.get("pipeline.max-parallelism");
         // The streaming job's local state settings (managed memory for RocksDB, max parallelism).
         Configuration conf = StateBackendDefaults.local(settings.stateBackend());
@@ -124,6 +131,9 @@ public final class BootstrapJob {
         // see it (they read it, or wrap it in new records serialized at the next keyed exchange),
         // so the copies guard nothing.
         conf.set(PipelineOptions.OBJECT_REUSE, true);
+        // The read's progress (accumulators) reaches the client with each heartbeat: every 2 s
+        // rather than Flink's 10, so that a progress line is at most that much behind.
+        conf.setString("heartbeat.interval", "2000");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
 
         List<KeyRange> ranges = new ArrayList<>();
@@ -172,7 +182,7 @@ public final class BootstrapJob {
         JobClient client = env.executeAsync("dashboard-metrics bootstrap");
         List<DeadLetter> deadLetters = new ArrayList<>();
         long received = 0;
-        try (collected) {
+        try (collected; ReadProgress reading = ReadProgress.start(client, ranges.size(), reportEvery, progress)) {
             while (collected.hasNext()) {
                 Either<RollupRow, DeadLetter> next = collected.next();
                 if (next.isLeft()) {
@@ -183,13 +193,15 @@ public final class BootstrapJob {
                 }
             }
         }
-        Long sent = client.getJobExecutionResult().get().getAccumulatorResult(Counted.SENT);
+        JobExecutionResult executed = client.getJobExecutionResult().get();
+        Long sent = executed.getAccumulatorResult(Counted.SENT);
         if (sent == null || sent != received + deadLetters.size()) {
             // The collect sink hands its last results over after the job's end; a shortfall here
             // would be rows lost on that way, and the rollups written from them would be wrong.
             throw new IllegalStateException("the bounded job sent " + sent + " rollup rows and dead letters, "
                     + (received + deadLetters.size()) + " arrived");
         }
-        return new Result(deadLetters);
+        Long read = executed.getAccumulatorResult(SnapshotRangeSource.ROWS_READ);
+        return new Result(read == null ? 0 : read, deadLetters);
     }
 }

@@ -6,6 +6,8 @@ import io.github.dashboardmetrics.source.KeyRange;
 import io.github.dashboardmetrics.source.SnapshotRows;
 import java.sql.Connection;
 import java.util.List;
+import org.apache.flink.api.common.accumulators.LongCounter;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunction;
 
 /**
@@ -16,12 +18,17 @@ import org.apache.flink.streaming.api.functions.source.RichParallelSourceFunctio
  */
 public final class SnapshotRangeSource extends RichParallelSourceFunction<ChangeMessage> {
     private static final long serialVersionUID = 1L;
+    /** Job-wide accumulators: rows read, and key ranges read to their end ({@link ReadProgress}). */
+    static final String ROWS_READ = "bootstrap-rows-read";
+    static final String RANGES_READ = "bootstrap-ranges-read";
 
     private final DatabaseTarget source;
     private final String snapshotName;
     private final List<KeyRange> ranges;
     private final long snapshotTsMs;
     private volatile boolean running = true;
+    private transient LongCounter rowsRead;
+    private transient LongCounter rangesRead;
 
     /**
      * @param snapshotTsMs the source time the snapshot's changes carry
@@ -34,6 +41,14 @@ public final class SnapshotRangeSource extends RichParallelSourceFunction<Change
     }
 
     @Override
+    public void open(OpenContext context) throws Exception {
+        rowsRead = new LongCounter();
+        rangesRead = new LongCounter();
+        getRuntimeContext().addAccumulator(ROWS_READ, rowsRead);
+        getRuntimeContext().addAccumulator(RANGES_READ, rangesRead);
+    }
+
+    @Override
     public void run(SourceContext<ChangeMessage> ctx) throws Exception {
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
@@ -42,8 +57,10 @@ public final class SnapshotRangeSource extends RichParallelSourceFunction<Change
                 SnapshotRows.read(c, source.schema(), ranges.get(i), snapshotTsMs, message -> {
                     synchronized (ctx.getCheckpointLock()) {
                         ctx.collect(message);
+                        rowsRead.add(1);
                     }
                 });
+                rangesRead.add(1);
             }
             c.rollback();
         }

@@ -4,6 +4,7 @@ import io.github.dashboardmetrics.bootstrap.Bootstrap;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -53,6 +54,11 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Mixin
     SlotWaitOption slotWait;
 
+    @Option(names = "--progress-every-s", defaultValue = "30", paramLabel = "SECONDS",
+            description = "While the tables are read, a line every SECONDS with the rows read so far, the key ranges "
+                    + "read of all, and the rate. Default: ${DEFAULT-VALUE}.")
+    int progressEverySeconds;
+
     @Option(names = "--hourly-retention-days", defaultValue = "30", paramLabel = "DAYS",
             description = "As run's; run must be started with the same. Default: ${DEFAULT-VALUE}.")
     int hourlyRetentionDays;
@@ -67,11 +73,14 @@ public final class BootstrapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (progressEverySeconds < 1) {
+            throw new IllegalArgumentException("--progress-every-s must be at least 1, got " + progressEverySeconds);
+        }
         db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
         Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(db.source(), db.rollup(), slot, publication,
                 savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), stateBackend,
                 slotWait.limit()),
-                System.out::println);
+                System.out::println, Duration.ofSeconds(progressEverySeconds));
         System.out.printf("Done in %.1f s. Stream on from the savepoint with:%n%n", outcome.seconds());
         System.out.println("  " + String.join(" ", runCommand(outcome.savepoint())));
         System.out.println();

@@ -129,6 +129,8 @@ class ConfigurationErrorsTest {
                 .as("nothing for a next attempt to clean up").isFalse();
         bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot-wait-timeout-s", "-1"))
                 .failsWith("--slot-wait-timeout-s must be >= 0 seconds (0: no limit), got -1");
+        bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--progress-every-s", "0"))
+                .failsWith("--progress-every-s must be at least 1, got 0");
     }
 
     @Test
