@@ -39,9 +39,9 @@ public final class KeySample {
     /** Up to {@code parts - 1} cut points, strictly increasing, at even steps through {@code sorted}. */
     static List<String> quantiles(List<String> sorted, int parts) {
         List<String> cuts = new ArrayList<>(parts - 1);
-        for (int i = 1; i < parts; i++) {
-            String cut = sorted.isEmpty() ? null : sorted.get((int) ((long) sorted.size() * i / parts));
-            if (cut != null && (cuts.isEmpty() || cut.compareTo(cuts.get(cuts.size() - 1)) > 0)) {
+        for (int i = 1; i < parts && !sorted.isEmpty(); i++) {
+            String cut = sorted.get((int) ((long) sorted.size() * i / parts));
+            if (cuts.isEmpty() || cut.compareTo(cuts.get(cuts.size() - 1)) > 0) {
                 cuts.add(cut);
             }
         }

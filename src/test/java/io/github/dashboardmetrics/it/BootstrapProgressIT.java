@@ -7,9 +7,6 @@ import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.demo.WorkloadGenerator;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -70,13 +67,8 @@ class BootstrapProgressIT {
 
     private static long rowsOfTheCapturedTables(DatabaseTarget target) throws Exception {
         long rows = 0;
-        try (Connection c = target.connect(); Statement st = c.createStatement()) {
-            for (RowKind kind : RowKind.values()) {
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM unstract." + kind.tableName())) {
-                    rs.next();
-                    rows += rs.getLong(1);
-                }
-            }
+        for (RowKind kind : RowKind.values()) {
+            rows += Sql.longValue(target, "SELECT count(*) FROM unstract." + kind.tableName());
         }
         return rows;
     }
