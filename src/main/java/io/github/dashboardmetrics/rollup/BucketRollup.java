@@ -70,6 +70,8 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     private transient List<StateDescriptor<?, ?>> registered;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Counter deltasApplied;
+    /** {@link #retention}'s horizons, looked up with every delta. */
+    private transient RetentionHorizons horizons;
 
     /** Not state: key -> hour start -> what the deltas since the last barrier add up to. */
     private transient Map<PendingKey, Map<Long, Pending>> pending;
@@ -215,6 +217,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         deltasApplied = JobMetrics.of(getRuntimeContext().getMetricGroup()).counter(JobMetrics.METRIC_DELTAS);
         pending = new HashMap<>();
         pendingBuckets = 0;
+        horizons = new RetentionHorizons(retention);
     }
 
     @Override
@@ -254,7 +257,9 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
 
     private boolean retainedInAnyTier(long hourStart, long now) {
         for (Granularity g : TIERS) {
-            if (g.bucketStart(hourStart) >= retention.horizon(g, now)) {
+            // The horizon is a bucket start of g, so the hour is in a retained bucket of g exactly
+            // when it is at or after the horizon: no bucket of g to compute per delta.
+            if (hourStart >= horizons.of(g, now)) {
                 return true;
             }
         }
@@ -297,7 +302,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
                 byBucket.computeIfAbsent(g.bucketStart(h.getKey()), b -> new Pending()).add(h.getValue());
             }
         }
-        long horizon = retention.horizon(g, now);
+        long horizon = horizons.of(g, now);
         MapState<Long, BucketTotal> tierTotals = totals.get(g.ordinal());
         boolean changed = false;
         for (Map.Entry<Long, Pending> b : byBucket.entrySet()) {
@@ -341,7 +346,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     private boolean dropExpiredBuckets(long now) throws Exception {
         boolean anyLeft = false;
         for (Granularity g : TIERS) {
-            long horizon = retention.horizon(g, now);
+            long horizon = horizons.of(g, now);
             Iterator<Map.Entry<Long, BucketTotal>> it = totals.get(g.ordinal()).iterator();
             while (it.hasNext()) {
                 if (it.next().getKey() < horizon) {

@@ -44,6 +44,20 @@ public enum Granularity {
         }
     }
 
+    /** Start of the bucket after the one starting at {@code bucketStartMillis}. */
+    public long nextBucketStart(long bucketStartMillis) {
+        switch (this) {
+            case HOURLY:
+                return bucketStartMillis + 3_600_000L;
+            case DAILY:
+                return bucketStartMillis + 86_400_000L;
+            case MONTHLY:
+                return Instant.ofEpochMilli(bucketStartMillis).atZone(ZoneOffset.UTC).plusMonths(1).toInstant().toEpochMilli();
+            default:
+                throw new AssertionError(this);
+        }
+    }
+
     /** The UTC date of a DAILY or MONTHLY bucket start (what the {@code date} column holds). */
     public static LocalDate utcDate(long bucketStartMillis) {
         return Instant.ofEpochMilli(bucketStartMillis).atZone(ZoneOffset.UTC).toLocalDate();

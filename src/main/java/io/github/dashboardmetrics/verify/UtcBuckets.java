@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 
 /** Java-side arithmetic on UTC bucket starts, which {@link Granularity} does on epoch millis. */
 final class UtcBuckets {
@@ -18,16 +17,7 @@ final class UtcBuckets {
 
     /** Start of the bucket after the one starting at {@code bucketStart}. */
     static Instant next(Granularity g, Instant bucketStart) {
-        switch (g) {
-            case HOURLY:
-                return bucketStart.plus(1, ChronoUnit.HOURS);
-            case DAILY:
-                return bucketStart.plus(1, ChronoUnit.DAYS);
-            case MONTHLY:
-                return bucketStart.atZone(ZoneOffset.UTC).plusMonths(1).toInstant();
-            default:
-                throw new AssertionError(g);
-        }
+        return Instant.ofEpochMilli(g.nextBucketStart(bucketStart.toEpochMilli()));
     }
 
     /** First moment of a UTC day. */
