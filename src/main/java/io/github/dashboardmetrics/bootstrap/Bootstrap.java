@@ -79,9 +79,12 @@ public final class Bootstrap {
         long consistentPoint;
         BackfillWriter.Applied applied;
         long buckets;
-        // The final rows go to temporary tables as they arrive, the rollup tables are replaced
-        // from them after the savepoint is complete: nothing of the rollups is held in the JVM.
-        try (StagedRollups staged = new StagedRollups(s.rollup())) {
+        // The final rows are merged into the rollup tables in batches as they arrive, while the
+        // savepoint is written, in one transaction committed once it is complete: nothing of the
+        // rollups is held in the JVM, and nothing is committed for a bootstrap that fails.
+        RetentionPolicy r = s.retention();
+        try (StagedRollups staged = new StagedRollups(s.rollup(), () -> new VerifyScope(null, null, null, r.hourlyDays(),
+                r.dailyDays(), r.monthlyDays(), Instant.now()))) {
             ExportedSnapshotSlot created;
             try {
                 created = ExportedSnapshotSlot.create(s.source(), s.slot(), s.slotWait(), progress);
@@ -104,13 +107,14 @@ public final class Bootstrap {
                             if (++received[0] == 1) {
                                 // The rollup hands its rows over once all its input is in.
                                 progress.accept(String.format(Locale.ROOT,
-                                        "      all rows read and through the pipeline (%.1f s); final rollup rows and the state follow",
+                                        "      all rows read and through the pipeline (%.1f s); the state and the final rollup rows"
+                                                + " follow, the rows merged into the rollup tables (not committed yet) as they arrive",
                                         (System.nanoTime() - started) / 1e9));
                             }
                             if (received[0] % 500_000 == 0) {
                                 // every bucket's row arrives, an emptied one too; only rows are staged
                                 progress.accept("      " + received[0] + " buckets' final rows received so far, "
-                                        + staged.staged() + " of them rows, staged");
+                                        + staged.staged() + " of them rows, " + staged.upserted() + " merged where they differed");
                             }
                         }, readReportEvery, progress);
             }
@@ -119,10 +123,8 @@ public final class Bootstrap {
             progress.accept(String.format(Locale.ROOT, "      savepoint %s; %d rows read, %d buckets, %d refused rows (%.1f s)",
                     savepoint, result.rowsRead(), buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
 
-            progress.accept("[4/4] Writing the rollup tables to match, in one transaction...");
-            RetentionPolicy r = s.retention();
-            applied = staged.replaceWithin(
-                    new VerifyScope(null, null, null, r.hourlyDays(), r.dailyDays(), r.monthlyDays(), Instant.now()));
+            progress.accept("[4/4] Writing the rollup tables to match: the last rows, then one commit...");
+            applied = staged.finish();
         }
         if (!result.deadLetters().isEmpty()) {
             DeadLetterTable.insertAll(s.rollup(), result.deadLetters());

@@ -21,37 +21,67 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 /**
  * The bootstrap's rollup rows on their way into the rollup tables, without holding them in the
- * JVM: each final row is copied ({@code COPY}) into a temporary table of its tier as it arrives,
- * and {@link #replaceWithin} then makes the tables hold exactly the staged rows inside the scope
- * verify compares, set-based: rows that are missing or differ are upserted, rows that should not
- * be there (another project or tag, a bucket with no source rows) are deleted, equal rows are left
- * alone. It is what {@code RollupVerifier.compare} plus {@link BackfillWriter#apply} did with the
- * rows in memory, which at 10M source rows held 2.2M rows and their comparison on the heap.
+ * JVM, merged while the bounded job still writes its savepoint: the final rows of each tier are
+ * copied ({@code COPY}) in batches into a temporary table as they arrive, and each batch is
+ * upserted into the rollup table at once (rows that are missing or differ are written, equal rows
+ * left alone) and its keys kept; {@link #finish} merges the last batches, deletes what should not
+ * be there (another project or tag, a bucket with no source rows) and commits. The rows are only
+ * written inside the scope verify compares ({@code scope}, taken when the first batch is merged).
+ * It is what {@code RollupVerifier.compare} plus {@link BackfillWriter#apply} did with the rows in
+ * memory, which at 10M source rows held 2.2M rows and their comparison on the heap.
  *
- * <p>Everything happens in ONE transaction on one connection, opened when the first row arrives:
- * dashboards see the old rows or all the new ones, the temporary tables die with the transaction
- * ({@code ON COMMIT DROP}), and a connection pooler in transaction mode keeps the session's
- * temporary tables for the whole of it. The rows of a bounded job arrive at the end of its input,
- * so the transaction is open for the copy and the merge, not for the whole read.
+ * <p>Everything happens in ONE transaction on one connection, opened when the first row arrives
+ * and committed by {@link #finish} once the savepoint is complete: dashboards see the old rows or
+ * all the new ones, nothing if the bootstrap fails (the transaction rolls back with the
+ * connection), the temporary tables die with the transaction ({@code ON COMMIT DROP}), and a
+ * connection pooler in transaction mode keeps the session's temporary tables for the whole of it.
+ * The rows of a bounded job arrive at the end of its input, so the transaction is open for the
+ * copy and the merge, not for the whole read.
  */
 public final class StagedRollups implements AutoCloseable {
-    /** Rows copied per {@code COPY} statement: a few MB of text at a time. */
+    /** Rows copied and merged per batch: a few MB of text at a time. */
     static final int ROWS_PER_COPY = 20_000;
 
     private final DatabaseTarget rollup;
+    private final Supplier<VerifyScope> scopeAtFirstMerge;
     private final Map<Granularity, ByteArrayOutputStream> pending = new EnumMap<>(Granularity.class);
     private final Map<Granularity, Integer> pendingRows = new EnumMap<>(Granularity.class);
     private Connection connection;
+    private VerifyScope scope;
     private long staged;
+    /** Written by the writer thread only. */
+    private volatile long upserted;
+    /**
+     * Where the batches are merged: one thread, so that the rows keep arriving (the bounded job
+     * keeps writing its savepoint) while PostgreSQL writes the batch before; at most one batch in
+     * flight, so the JVM holds at most two.
+     */
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "bootstrap-rollup-writer");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The batch being merged, or null. */
+    private Future<?> inFlight;
 
-    public StagedRollups(DatabaseTarget rollup) {
+    /**
+     * @param scopeAtFirstMerge the retention windows to write in, asked for once, when the first
+     *     rows are merged (the bootstrap's are verify's default scope at that time)
+     */
+    public StagedRollups(DatabaseTarget rollup, Supplier<VerifyScope> scopeAtFirstMerge) {
         this.rollup = rollup;
+        this.scopeAtFirstMerge = scopeAtFirstMerge;
         for (Granularity g : Granularity.values()) {
             pending.put(g, new ByteArrayOutputStream());
             pendingRows.put(g, 0);
@@ -77,9 +107,14 @@ public final class StagedRollups implements AutoCloseable {
         }
     }
 
-    /** The temporary table of one tier's staged rows. */
+    /** The temporary table of one tier's staged rows' keys: every row merged so far. */
     static String stagingTable(Granularity g) {
         return "staged_" + g.table();
+    }
+
+    /** The temporary table of one tier's batch being merged. */
+    static String incomingTable(Granularity g) {
+        return "incoming_" + g.table();
     }
 
     /** Stages one final row; a row of a bucket that went empty ({@code count <= 0}) is not a row. */
@@ -95,7 +130,7 @@ public final class StagedRollups implements AutoCloseable {
         pending.get(g).writeBytes(line.getBytes(StandardCharsets.UTF_8));
         staged++;
         if (pendingRows.merge(g, 1, Integer::sum) >= ROWS_PER_COPY) {
-            copy(g);
+            submit(g);
         }
     }
 
@@ -104,17 +139,23 @@ public final class StagedRollups implements AutoCloseable {
         return staged;
     }
 
+    /** Staged rows upserted into the rollup tables so far (not committed before {@link #finish}). */
+    public long upserted() {
+        return upserted;
+    }
+
     /**
-     * Makes each rollup table hold exactly the staged rows of its tier inside {@code scope}'s
-     * window (rows outside it are neither written nor removed), and commits.
+     * Merges the rows not merged yet, deletes the rows of each tier's window that no staged row
+     * stands for (rows outside the window are neither written nor removed), and commits: each
+     * rollup table then holds exactly the staged rows of its tier inside the window.
      */
-    public BackfillWriter.Applied replaceWithin(VerifyScope scope) throws SQLException {
-        long upserted = 0;
+    public BackfillWriter.Applied finish() throws SQLException {
         long deleted = 0;
         try {
             for (Granularity g : Granularity.values()) {
-                copy(g);
+                submit(g);
             }
+            awaitInFlight();
             Connection c = connection();
             try (Statement st = c.createStatement()) {
                 for (Granularity g : Granularity.values()) {
@@ -122,12 +163,10 @@ public final class StagedRollups implements AutoCloseable {
                 }
             }
             for (Granularity g : Granularity.values()) {
-                BucketWindow window = scope.window(g);
-                if (window.isEmpty()) {
-                    continue;
+                BucketWindow window = scope().window(g);
+                if (!window.isEmpty()) {
+                    deleted += run(c, deleteUnstaged(g, window), window, g);
                 }
-                deleted += run(c, deleteUnstaged(g, window), window, g);
-                upserted += run(c, upsertStaged(g, window), window, g);
             }
             c.commit();
         } catch (SQLException e) {
@@ -135,6 +174,13 @@ public final class StagedRollups implements AutoCloseable {
             throw e;
         }
         return new BackfillWriter.Applied(upserted, deleted);
+    }
+
+    private VerifyScope scope() {
+        if (scope == null) {
+            scope = scopeAtFirstMerge.get();
+        }
+        return scope;
     }
 
     private String liveTable(Granularity g) {
@@ -150,13 +196,16 @@ public final class StagedRollups implements AutoCloseable {
                 + " AND s.metric_name = t.metric_name))";
     }
 
-    /** The staged rows in the window, written where they differ; in key order, as the committer locks. */
-    private String upsertStaged(Granularity g, BucketWindow window) {
+    /**
+     * A batch's rows in the window, written where they differ; in key order, as the committer locks
+     * (within the batch: a writer of the same rows elsewhere would be an error of deployment).
+     */
+    private String upsertBatch(Granularity g, BucketWindow window) {
         String bucket = "\"" + g.bucketColumn() + "\"";
         return "INSERT INTO " + liveTable(g) + " AS t (id, created_at, modified_at, " + bucket
                 + ", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id)"
                 + " SELECT gen_random_uuid(), now(), now(), s.bucket, s.metric_name, s.metric_type, s.metric_value,"
-                + " s.metric_count, 'default', '', s.organization_id FROM " + stagingTable(g) + " s"
+                + " s.metric_count, 'default', '', s.organization_id FROM " + incomingTable(g) + " s"
                 + " WHERE " + inWindow("s.bucket", window) + " ORDER BY s.organization_id, s.bucket, s.metric_name"
                 + RollupStatements.onConflictUpdateWhenDifferent(g);
     }
@@ -191,22 +240,71 @@ public final class StagedRollups implements AutoCloseable {
         }
     }
 
-    private void copy(Granularity g) throws SQLException {
+    /**
+     * Hands the batch of {@code g}'s rows pending in the JVM to the writer thread ({@link #merge}),
+     * once the batch before it is merged; throws what merging that one threw.
+     */
+    private void submit(Granularity g) throws SQLException {
         ByteArrayOutputStream rows = pending.get(g);
         if (rows.size() == 0) {
             return;
         }
+        byte[] batch = rows.toByteArray();
+        rows.reset();
+        pendingRows.put(g, 0);
+        awaitInFlight();
+        inFlight = writer.submit(() -> {
+            merge(g, batch);
+            return null;
+        });
+    }
+
+    /** Waits for the batch in flight, if any; throws what merging it threw. */
+    private void awaitInFlight() throws SQLException {
+        if (inFlight == null) {
+            return;
+        }
         try {
-            CopyManager copy = connection().unwrap(PGConnection.class).getCopyAPI();
-            copy.copyIn("COPY " + stagingTable(g) + " FROM STDIN", new ByteArrayInputStream(rows.toByteArray()));
+            inFlight.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new SQLException("merging rollup rows: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while rollup rows were merged", e);
+        } finally {
+            inFlight = null;
+        }
+    }
+
+    /**
+     * One batch of {@code g}'s rows (COPY text) into the rollup table: copied into the incoming
+     * table, upserted from there inside the window, its keys kept in the staging table (for
+     * {@link #finish}'s delete), and the incoming table emptied. On the writer thread.
+     */
+    private void merge(Granularity g, byte[] batch) throws SQLException {
+        try {
+            Connection c = connection();
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            copy.copyIn("COPY " + incomingTable(g) + " FROM STDIN", new ByteArrayInputStream(batch));
+            BucketWindow window = scope().window(g);
+            if (!window.isEmpty()) {
+                upserted += run(c, upsertBatch(g, window), window, g);
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("INSERT INTO " + stagingTable(g) + " SELECT organization_id, bucket, metric_name FROM "
+                        + incomingTable(g));
+                st.execute("TRUNCATE " + incomingTable(g));
+            }
         } catch (IOException e) {
-            throw new SQLException("copying rollup rows into " + stagingTable(g) + ": " + e.getMessage(), e);
+            rollBack();
+            throw new SQLException("copying rollup rows into " + incomingTable(g) + ": " + e.getMessage(), e);
         } catch (SQLException e) {
             rollBack();
             throw e;
         }
-        rows.reset();
-        pendingRows.put(g, 0);
     }
 
     /** The connection, with its transaction and the staging tables, opened on first use. */
@@ -220,11 +318,16 @@ public final class StagedRollups implements AutoCloseable {
                     // staged row), which makes PostgreSQL compile them (JIT, 11 and later): 0.4 s
                     // each in a test on 80,000 rows, more than the delete itself.
                     st.execute("SELECT set_config('jit', 'off', true) WHERE current_setting('jit', true) IS NOT NULL");
+                    // The organisation foreign keys (deferred in Unstract's schema) checked as each
+                    // batch is written, while the savepoint is still being written, not all at the commit.
+                    st.execute("SET CONSTRAINTS ALL IMMEDIATE");
                     for (Granularity g : Granularity.values()) {
                         String bucketType = g == Granularity.HOURLY ? "timestamptz" : "date";
-                        st.execute("CREATE TEMP TABLE " + stagingTable(g) + " (organization_id bigint NOT NULL, bucket "
+                        st.execute("CREATE TEMP TABLE " + incomingTable(g) + " (organization_id bigint NOT NULL, bucket "
                                 + bucketType + " NOT NULL, metric_name text NOT NULL, metric_type text NOT NULL,"
                                 + " metric_value double precision NOT NULL, metric_count integer NOT NULL) ON COMMIT DROP");
+                        st.execute("CREATE TEMP TABLE " + stagingTable(g) + " (organization_id bigint NOT NULL, bucket "
+                                + bucketType + " NOT NULL, metric_name text NOT NULL) ON COMMIT DROP");
                     }
                 }
             } catch (SQLException e) {
@@ -251,12 +354,19 @@ public final class StagedRollups implements AutoCloseable {
         }
     }
 
-    /** Ends the connection; staged rows not yet {@link #replaceWithin replaced} are dropped with its transaction. */
+    /** Ends the connection; without {@link #finish}, everything merged is rolled back with its transaction. */
     @Override
     public void close() throws SQLException {
-        if (connection != null) {
-            connection.close();
-            connection = null;
+        try {
+            awaitInFlight();
+        } catch (SQLException ignored) {
+            // already thrown to the caller, or the caller is failing for another reason
+        } finally {
+            writer.shutdownNow();
+            if (connection != null) {
+                connection.close();
+                connection = null;
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.bootstrap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.dashboardmetrics.backfill.BackfillWriter;
 import io.github.dashboardmetrics.config.DatabaseTarget;
@@ -11,6 +12,7 @@ import io.github.dashboardmetrics.verify.SourceRows;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -23,8 +25,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bootstrap's rollup write: final rows staged as they arrive, then the tables made to hold
- * exactly them inside verify's scope, in one transaction. Against a real PostgreSQL: rows that are
+ * The bootstrap's rollup write: final rows merged in batches as they arrive, then the tables made
+ * to hold exactly them inside verify's scope, in one transaction. Against a real PostgreSQL: rows that are
  * right are left alone, wrong ones rewritten, missing ones inserted, unwanted ones in the window
  * deleted, everything outside the window untouched, and nothing at all without the final step.
  */
@@ -77,7 +79,7 @@ class StagedRollupsTest {
             bulk.add(new RollupRow(Granularity.MONTHLY, 3, "bulk_" + i, "counter", MONTH, i, 1, 0L));
         }
         BackfillWriter.Applied applied;
-        try (StagedRollups staged = new StagedRollups(target)) {
+        try (StagedRollups staged = new StagedRollups(target, () -> SCOPE)) {
             staged.add(new RollupRow(Granularity.HOURLY, 1, "documents_processed", "counter", HOUR, 5, 5, 0L)); // as it is
             staged.add(new RollupRow(Granularity.HOURLY, 1, "pages_processed", "counter", HOUR, 0.1 + 0.2, 2, 0L)); // wrong
             staged.add(new RollupRow(Granularity.HOURLY, 1, "odd\tname\\", "histogram", HOUR, 1e-300, 1, 0L)); // missing
@@ -88,7 +90,7 @@ class StagedRollupsTest {
                 staged.add(row);
             }
             assertThat(staged.staged()).isEqualTo(5 + bulk.size());
-            applied = staged.replaceWithin(SCOPE);
+            applied = staged.finish();
         }
 
         // Upserted: the wrong hour, the missing hour, the daily row of the default project, the bulk.
@@ -109,20 +111,41 @@ class StagedRollupsTest {
     @Test
     void nothingChangesWithoutTheFinalStep() throws Exception {
         List<String> before = rows("event_metrics_hourly");
-        try (StagedRollups staged = new StagedRollups(target)) {
+        try (StagedRollups staged = new StagedRollups(target, () -> SCOPE)) {
             for (int i = 0; i < StagedRollups.ROWS_PER_COPY + 1; i++) {
                 staged.add(new RollupRow(Granularity.HOURLY, 1, "m" + i, "counter", HOUR, 1, 1, 0L));
             }
+            // A batch is merged (by the writer thread: polled), uncommitted: a reader still sees the old rows.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (staged.upserted() < StagedRollups.ROWS_PER_COPY && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(staged.upserted()).isEqualTo(StagedRollups.ROWS_PER_COPY);
+            assertThat(rows("event_metrics_hourly")).isEqualTo(before);
         }
         assertThat(rows("event_metrics_hourly")).isEqualTo(before);
         assertThat(rows("event_metrics_monthly")).isEmpty();
     }
 
     @Test
+    void aBatchTheDatabaseRefusesFailsTheWriteAndLeavesTheTablesAlone() throws Exception {
+        List<String> before = rows("event_metrics_hourly");
+        try (StagedRollups staged = new StagedRollups(target, () -> SCOPE)) {
+            // Organisation 99 does not exist: the foreign key refuses the batch on the writer thread.
+            for (int i = 0; i < StagedRollups.ROWS_PER_COPY; i++) {
+                staged.add(new RollupRow(Granularity.HOURLY, 99, "m" + i, "counter", HOUR, 1, 1, 0L));
+            }
+            staged.add(new RollupRow(Granularity.HOURLY, 1, "documents_processed", "counter", HOUR, 5, 5, 0L));
+            assertThatThrownBy(staged::finish).isInstanceOf(SQLException.class).hasMessageContaining("foreign key");
+        }
+        assertThat(rows("event_metrics_hourly")).isEqualTo(before);
+    }
+
+    @Test
     void withNothingStagedTheWindowIsEmptied() throws Exception {
         BackfillWriter.Applied applied;
-        try (StagedRollups staged = new StagedRollups(target)) {
-            applied = staged.replaceWithin(SCOPE);
+        try (StagedRollups staged = new StagedRollups(target, () -> SCOPE)) {
+            applied = staged.finish();
         }
         assertThat(applied.upserted()).isZero();
         assertThat(applied.deleted()).isEqualTo(4);
