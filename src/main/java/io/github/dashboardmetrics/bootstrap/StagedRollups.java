@@ -187,13 +187,16 @@ public final class StagedRollups implements AutoCloseable {
         return "\"" + rollup.schema() + "\".\"" + g.table() + "\"";
     }
 
-    /** Rows in the window with no staged row of their key (and any project or tag but the job's). */
-    private String deleteUnstaged(Granularity g, BucketWindow window) {
+    /**
+     * Rows in the window with no staged row of their key (and any project or tag but the job's).
+     * One top-level NOT EXISTS, which PostgreSQL plans as a hashed anti-join: under a NOT (... AND
+     * EXISTS ...) it ran the subquery, a scan of the staged rows, once per row of the window.
+     */
+    String deleteUnstaged(Granularity g, BucketWindow window) {
         String bucket = "\"" + g.bucketColumn() + "\"";
         return "DELETE FROM " + liveTable(g) + " t WHERE " + inWindow("t." + bucket, window)
-                + " AND NOT (t.project = 'default' AND t.tag = '' AND EXISTS (SELECT 1 FROM " + stagingTable(g)
-                + " s WHERE s.organization_id = t.organization_id AND s.bucket = t." + bucket
-                + " AND s.metric_name = t.metric_name))";
+                + " AND NOT EXISTS (SELECT 1 FROM " + stagingTable(g) + " s WHERE s.organization_id = t.organization_id"
+                + " AND s.bucket = t." + bucket + " AND s.metric_name = t.metric_name AND t.project = 'default' AND t.tag = '')";
     }
 
     /**
@@ -223,7 +226,7 @@ public final class StagedRollups implements AutoCloseable {
     }
 
     /** The window's closed ends, typed like the bucket column (timestamptz for hours, date otherwise). */
-    private static Object[] bounds(Granularity g, BucketWindow window) {
+    static Object[] bounds(Granularity g, BucketWindow window) {
         return Stream.of(window.fromInclusive(), window.toExclusive())
                 .filter(Objects::nonNull)
                 .map(bound -> g.bucketParameter(bound.toEpochMilli()))

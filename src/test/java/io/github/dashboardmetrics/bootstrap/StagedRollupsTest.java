@@ -8,9 +8,11 @@ import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.verify.BucketWindow;
 import io.github.dashboardmetrics.verify.SourceRows;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -151,6 +153,32 @@ class StagedRollupsTest {
         assertThat(applied.deleted()).isEqualTo(4);
         assertThat(rows("event_metrics_hourly")).containsExactly("2|2026-03-01 07:00:00+00|pages_processed|counter|9.0|9|" + UNTOUCHED);
         assertThat(rows("event_metrics_daily")).isEmpty();
+    }
+
+    @Test
+    void theFinalDeleteIsOneAntiJoinNotASubqueryPerRow() throws Exception {
+        // Planned per row, the staged rows were scanned once per row of the window: hours for a
+        // window of 2M rows (the rows the batches have just written are in it too).
+        Granularity g = Granularity.HOURLY;
+        BucketWindow window = SCOPE.window(g);
+        StringBuilder plan = new StringBuilder();
+        try (StagedRollups staged = new StagedRollups(target, () -> SCOPE); Connection c = target.connect();
+                Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE " + StagedRollups.stagingTable(g)
+                    + " (organization_id bigint NOT NULL, bucket timestamptz NOT NULL, metric_name text NOT NULL)");
+            try (PreparedStatement explain = c.prepareStatement("EXPLAIN " + staged.deleteUnstaged(g, window))) {
+                Object[] bounds = StagedRollups.bounds(g, window);
+                for (int i = 0; i < bounds.length; i++) {
+                    explain.setObject(i + 1, bounds[i]);
+                }
+                try (ResultSet rs = explain.executeQuery()) {
+                    while (rs.next()) {
+                        plan.append(rs.getString(1)).append('\n');
+                    }
+                }
+            }
+        }
+        assertThat(plan.toString()).contains("Anti Join").doesNotContain("SubPlan");
     }
 
     private static void insert(Statement st, String table, String bucketColumn, String bucket, long org, String metric,
