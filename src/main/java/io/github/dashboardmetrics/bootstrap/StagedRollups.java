@@ -112,6 +112,12 @@ public final class StagedRollups implements AutoCloseable {
         return "staged_" + g.table();
     }
 
+    /** The columns of a staged row's key, first in both temporary tables: the bucket typed as the tier's column. */
+    static String keyColumns(Granularity g) {
+        return "organization_id bigint NOT NULL, bucket " + (g == Granularity.HOURLY ? "timestamptz" : "date")
+                + " NOT NULL, metric_name text NOT NULL";
+    }
+
     /** The temporary table of one tier's batch being merged. */
     static String incomingTable(Granularity g) {
         return "incoming_" + g.table();
@@ -325,12 +331,9 @@ public final class StagedRollups implements AutoCloseable {
                     // batch is written, while the savepoint is still being written, not all at the commit.
                     st.execute("SET CONSTRAINTS ALL IMMEDIATE");
                     for (Granularity g : Granularity.values()) {
-                        String bucketType = g == Granularity.HOURLY ? "timestamptz" : "date";
-                        st.execute("CREATE TEMP TABLE " + incomingTable(g) + " (organization_id bigint NOT NULL, bucket "
-                                + bucketType + " NOT NULL, metric_name text NOT NULL, metric_type text NOT NULL,"
+                        st.execute("CREATE TEMP TABLE " + incomingTable(g) + " (" + keyColumns(g) + ", metric_type text NOT NULL,"
                                 + " metric_value double precision NOT NULL, metric_count integer NOT NULL) ON COMMIT DROP");
-                        st.execute("CREATE TEMP TABLE " + stagingTable(g) + " (organization_id bigint NOT NULL, bucket "
-                                + bucketType + " NOT NULL, metric_name text NOT NULL) ON COMMIT DROP");
+                        st.execute("CREATE TEMP TABLE " + stagingTable(g) + " (" + keyColumns(g) + ") ON COMMIT DROP");
                     }
                 }
             } catch (SQLException e) {

@@ -164,8 +164,7 @@ class StagedRollupsTest {
         StringBuilder plan = new StringBuilder();
         try (StagedRollups staged = new StagedRollups(target, () -> SCOPE); Connection c = target.connect();
                 Statement st = c.createStatement()) {
-            st.execute("CREATE TEMP TABLE " + StagedRollups.stagingTable(g)
-                    + " (organization_id bigint NOT NULL, bucket timestamptz NOT NULL, metric_name text NOT NULL)");
+            st.execute("CREATE TEMP TABLE " + StagedRollups.stagingTable(g) + " (" + StagedRollups.keyColumns(g) + ")");
             try (PreparedStatement explain = c.prepareStatement("EXPLAIN " + staged.deleteUnstaged(g, window))) {
                 Object[] bounds = StagedRollups.bounds(g, window);
                 for (int i = 0; i < bounds.length; i++) {
