@@ -2,6 +2,7 @@ package io.github.dashboardmetrics.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.util.DaemonThreads;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -14,7 +15,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -31,11 +31,7 @@ import javax.management.openmbean.CompositeData;
  */
 final class JvmAndState implements AutoCloseable {
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "bench-heap-sampler");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService sampler = DaemonThreads.scheduled("bench-heap-sampler");
     private volatile long peakHeapBytes;
     private volatile long peakHeapAfterGcBytes;
     private volatile double sampledPeakRssMb;

@@ -1,9 +1,9 @@
 package io.github.dashboardmetrics.bootstrap;
 
+import io.github.dashboardmetrics.util.DaemonThreads;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -28,11 +28,7 @@ final class ReadProgress implements AutoCloseable {
         this.client = client;
         this.ranges = ranges;
         this.progress = progress;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "bootstrap-read-progress");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.scheduled("bootstrap-read-progress");
     }
 
     /** Starts reporting the read of {@code ranges} key ranges by the job of {@code client}. */

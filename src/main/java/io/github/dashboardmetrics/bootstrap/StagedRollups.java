@@ -6,6 +6,7 @@ import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.sink.RollupStatements;
 import io.github.dashboardmetrics.source.PreflightException;
+import io.github.dashboardmetrics.util.DaemonThreads;
 import io.github.dashboardmetrics.verify.BucketWindow;
 import io.github.dashboardmetrics.verify.VerifyScope;
 import java.io.ByteArrayInputStream;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -67,11 +67,7 @@ public final class StagedRollups implements AutoCloseable {
      * keeps writing its savepoint) while PostgreSQL writes the batch before; at most one batch in
      * flight, so the JVM holds at most two.
      */
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "bootstrap-rollup-writer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService writer = DaemonThreads.single("bootstrap-rollup-writer");
     /** The batch being merged, or null. */
     private Future<?> inFlight;
 

@@ -8,6 +8,7 @@ import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidator;
 import io.github.dashboardmetrics.sink.cache.DashboardCacheKeys;
 import io.github.dashboardmetrics.source.PositionMark;
+import io.github.dashboardmetrics.util.DaemonThreads;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -22,7 +23,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.state.ListState;
@@ -306,11 +306,7 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
             invalidator = new CacheInvalidator(cache, hourly.counter(JobMetrics.CACHE_KEYS_INVALIDATED),
                     hourly.counter(JobMetrics.CACHE_KEYS_FAILED));
             cacheKeys = cache.keys();
-            cacheThread = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "dashboard-metrics cache invalidation");
-                t.setDaemon(true);
-                return t;
-            });
+            cacheThread = DaemonThreads.scheduled("dashboard-metrics cache invalidation");
         }
         if (restored) {
             committed = ProgressTable.read(target).orElse(null);

@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.source;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.util.DaemonThreads;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -66,11 +66,7 @@ public final class SlotCreationWait implements AutoCloseable {
         this.reportEveryNanos = reportEvery.toNanos();
         this.progress = progress;
         this.nextReport = reportEveryNanos;
-        this.clock = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "replication slot creation watch");
-            t.setDaemon(true);
-            return t;
-        });
+        this.clock = DaemonThreads.scheduled("replication slot creation watch");
         clock.scheduleWithFixedDelay(this::look, 200, 200, TimeUnit.MILLISECONDS);
     }
 
