@@ -2,7 +2,6 @@ package io.github.dashboardmetrics.cli;
 
 import io.github.dashboardmetrics.bootstrap.Bootstrap;
 import io.github.dashboardmetrics.config.DatabaseTarget;
-import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,17 +58,8 @@ public final class BootstrapCommand implements Callable<Integer> {
                     + "read of all, and the rate. Default: ${DEFAULT-VALUE}.")
     int progressEverySeconds;
 
-    @Option(names = "--hourly-retention-days", defaultValue = "30", paramLabel = "DAYS",
-            description = "As run's; run must be started with the same. Default: ${DEFAULT-VALUE}.")
-    int hourlyRetentionDays;
-
-    @Option(names = "--daily-retention-days", defaultValue = "365", paramLabel = "DAYS",
-            description = "As run's; run must be started with the same. Default: ${DEFAULT-VALUE}.")
-    int dailyRetentionDays;
-
-    @Option(names = "--monthly-retention-days", defaultValue = "0", paramLabel = "DAYS",
-            description = "As run's (0 = unlimited); run must be started with the same. Default: ${DEFAULT-VALUE}.")
-    int monthlyRetentionDays;
+    @Mixin
+    RetentionOptions retention;
 
     @Override
     public Integer call() throws Exception {
@@ -78,7 +68,7 @@ public final class BootstrapCommand implements Callable<Integer> {
         }
         db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
         Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(db.source(), db.rollup(), slot, publication,
-                savepointDir, parallelism, new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays), stateBackend,
+                savepointDir, parallelism, retention.policy(), stateBackend,
                 slotWait.limit()),
                 System.out::println, Duration.ofSeconds(progressEverySeconds));
         System.out.printf("Done in %.1f s. Stream on from the savepoint with:%n%n", outcome.seconds());
@@ -92,10 +82,8 @@ public final class BootstrapCommand implements Callable<Integer> {
         List<String> line = new ArrayList<>(List.of("bin/dashboard-metrics", "run"));
         line.addAll(db.asArguments());
         line.addAll(List.of("--slot", slot, "--publication", publication, "--startup", "committed",
-                "--from-savepoint", savepoint.toString(),
-                "--hourly-retention-days", Integer.toString(hourlyRetentionDays),
-                "--daily-retention-days", Integer.toString(dailyRetentionDays),
-                "--monthly-retention-days", Integer.toString(monthlyRetentionDays)));
+                "--from-savepoint", savepoint.toString()));
+        line.addAll(retention.asArguments());
         return line;
     }
 }

@@ -4,7 +4,6 @@ import io.github.dashboardmetrics.config.JobConfig;
 import io.github.dashboardmetrics.config.StateBackendDefaults;
 import io.github.dashboardmetrics.pipeline.MetricsJob;
 import io.github.dashboardmetrics.pipeline.StartupRetry;
-import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.RollupReset;
 import io.github.dashboardmetrics.sink.RollupWrites;
 import io.github.dashboardmetrics.sink.cache.CacheInvalidation;
@@ -85,17 +84,8 @@ public class RunCommand implements Callable<Integer> {
                     + "does not restore on hashmap. Default: ${DEFAULT-VALUE}.")
     String stateBackend;
 
-    @Option(names = "--hourly-retention-days", defaultValue = "30", paramLabel = "DAYS",
-            description = "Hourly buckets kept and written (0 = unlimited). Default: ${DEFAULT-VALUE}.")
-    int hourlyRetentionDays;
-
-    @Option(names = "--daily-retention-days", defaultValue = "365", paramLabel = "DAYS",
-            description = "Daily buckets kept and written (0 = unlimited). Default: ${DEFAULT-VALUE}.")
-    int dailyRetentionDays;
-
-    @Option(names = "--monthly-retention-days", defaultValue = "0", paramLabel = "DAYS",
-            description = "Monthly buckets kept and written (0 = unlimited). Default: ${DEFAULT-VALUE}.")
-    int monthlyRetentionDays;
+    @Mixin
+    RetentionOptions retention;
 
     @Option(names = "--retention-cleanup-interval-min", defaultValue = "60", paramLabel = "MINUTES",
             description = "How often the job deletes rollup rows past retention, replacing Unstract's cleanup "
@@ -248,7 +238,7 @@ public class RunCommand implements Callable<Integer> {
         JobConfig config = kafka.applyTo(new JobConfig(db.source(), db.rollup(), slot, publication, parseStartup(startup), stateDir, fromSavepoint,
                 checkpointIntervalMs != null ? checkpointIntervalMs
                         : StateBackendDefaults.defaultCheckpointIntervalMs(stateBackend),
-                new RetentionPolicy(hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays),
+                retention.policy(),
                 retentionCleanupIntervalMin * 60_000L, parallelism, webPort));
         return snapshotCheckpointIntervalMs == null ? config
                 : config.withSnapshotCheckpointIntervalMs(snapshotCheckpointIntervalMs);

@@ -1,6 +1,7 @@
 package io.github.dashboardmetrics.cli;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.verify.RollupVerifier;
 import io.github.dashboardmetrics.verify.VerifyReport;
 import io.github.dashboardmetrics.verify.VerifyScope;
@@ -47,20 +48,8 @@ public class VerifyCommand implements Callable<Integer> {
     @Option(names = "--to", paramLabel = "DATE", description = "Last UTC day to compare, yyyy-MM-dd, inclusive.")
     LocalDate to;
 
-    @Option(names = "--hourly-retention-days", paramLabel = "DAYS",
-            defaultValue = "" + VerifyScope.DEFAULT_HOURLY_RETENTION_DAYS,
-            description = "Days of hourly buckets the job keeps (0 = unlimited). Default: ${DEFAULT-VALUE}.")
-    int hourlyRetentionDays;
-
-    @Option(names = "--daily-retention-days", paramLabel = "DAYS",
-            defaultValue = "" + VerifyScope.DEFAULT_DAILY_RETENTION_DAYS,
-            description = "Days of daily buckets the job keeps (0 = unlimited). Default: ${DEFAULT-VALUE}.")
-    int dailyRetentionDays;
-
-    @Option(names = "--monthly-retention-days", paramLabel = "DAYS",
-            defaultValue = "" + VerifyScope.DEFAULT_MONTHLY_RETENTION_DAYS,
-            description = "Days of monthly buckets the job keeps (0 = unlimited). Default: ${DEFAULT-VALUE}.")
-    int monthlyRetentionDays;
+    @Mixin
+    RetentionOptions retention;
 
     @Option(names = "--max-differences", paramLabel = "N", defaultValue = "20",
             description = "How many differences to print. Default: ${DEFAULT-VALUE}.")
@@ -98,13 +87,16 @@ public class VerifyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--from " + from + " is after --to " + to + ": the day range is empty");
         }
-        if (hourlyRetentionDays < 0 || dailyRetentionDays < 0 || monthlyRetentionDays < 0) {
-            throw new ParameterException(spec.commandLine(), "retention days must be >= 0 (0 = unlimited)");
+        RetentionPolicy policy;
+        try {
+            policy = retention.policy();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         if (maxDifferences < 0) {
             throw new ParameterException(spec.commandLine(), "--max-differences must be >= 0");
         }
-        return new VerifyScope(org, from, to, hourlyRetentionDays, dailyRetentionDays, monthlyRetentionDays,
+        return new VerifyScope(org, from, to, policy.hourlyDays(), policy.dailyDays(), policy.monthlyDays(),
                 Instant.now());
     }
 }
