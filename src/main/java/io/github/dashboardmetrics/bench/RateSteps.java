@@ -64,15 +64,11 @@ final class RateSteps {
         long changesBefore = workload.changes();
         long start = System.nanoTime();
         long end = start + seconds * 1_000_000_000L;
-        long last = start;
+        RatePacer pacer = new RatePacer(rate, TICK_MS, start);
         long nextProbe = start;
-        double carry = 0;
         long now;
         while ((now = System.nanoTime()) < end) {
-            double due = rate * (now - last) / 1e9 + carry;
-            int count = (int) due;
-            carry = due - count;
-            last = now;
+            int count = pacer.due(now);
             boolean withProbe = now >= nextProbe;
             if (withProbe) {
                 nextProbe += PROBE_INTERVAL_MS * 1_000_000L;
@@ -80,10 +76,7 @@ final class RateSteps {
             if (count > 0 || withProbe) {
                 workload.transaction(count, withProbe, withProbe ? probe::committing : () -> { });
             }
-            long sleep = TICK_MS * 1_000_000L - (System.nanoTime() - now);
-            if (sleep > 0) {
-                Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-            }
+            pacer.awaitNextTick();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         long lagEnd = SlotLag.bytes(source, slot);

@@ -28,21 +28,13 @@ final class SteadyLoad implements AutoCloseable {
 
     private void loop(int changesPerSecond) {
         try {
-            long last = System.nanoTime();
-            double carry = 0;
+            RatePacer pacer = new RatePacer(changesPerSecond, TICK_MS, System.nanoTime());
             while (!stopping) {
-                long now = System.nanoTime();
-                double due = changesPerSecond * (now - last) / 1e9 + carry;
-                int count = (int) due;
-                carry = due - count;
-                last = now;
+                int count = pacer.due(System.nanoTime());
                 if (count > 0) {
                     changes.addAndGet(workload.transaction(count, false, () -> { }));
                 }
-                long sleep = TICK_MS * 1_000_000L - (System.nanoTime() - now);
-                if (sleep > 0) {
-                    Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-                }
+                pacer.awaitNextTick();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
