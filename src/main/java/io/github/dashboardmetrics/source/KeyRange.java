@@ -6,38 +6,18 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A range of primary keys of one captured table, for bulk reads in parallel: {@code from}
  * inclusive, {@code to} exclusive, either null for an open end. Tables keyed by uuid (all but
  * {@code organization}) are split at given keys ({@link #between}, cut where {@link KeySample}
- * finds equal shares of rows) or on the uuid's leading 32 bits ({@link #split}), which PostgreSQL
- * orders as unsigned bytes; either way the ranges cover every key exactly once. {@code organization}
+ * finds equal shares of rows); the ranges cover every key exactly once. {@code organization}
  * (bigint identity, one row per organisation) is read whole.
  */
 public record KeyRange(RowKind kind, String from, String to) implements Serializable {
     /** The whole table. */
     public static KeyRange all(RowKind kind) {
         return new KeyRange(kind, null, null);
-    }
-
-    /** {@code parts} ranges covering every key of {@code kind} (one for a table not keyed by uuid). */
-    public static List<KeyRange> split(RowKind kind, int parts) {
-        if (parts < 1) {
-            throw new IllegalArgumentException("parts must be at least 1, got " + parts);
-        }
-        if (kind == RowKind.ORGANIZATION || parts == 1) {
-            return List.of(all(kind));
-        }
-        List<KeyRange> ranges = new ArrayList<>(parts);
-        String from = null;
-        for (int i = 1; i <= parts; i++) {
-            String to = i == parts ? null : uuidAt((1L << 32) * i / parts);
-            ranges.add(new KeyRange(kind, from, to));
-            from = to;
-        }
-        return ranges;
     }
 
     /**
@@ -56,11 +36,6 @@ public record KeyRange(RowKind kind, String from, String to) implements Serializ
         }
         ranges.add(new KeyRange(kind, from, null));
         return ranges;
-    }
-
-    /** The smallest uuid whose leading 32 bits are {@code prefix}. */
-    static String uuidAt(long prefix) {
-        return String.format(Locale.ROOT, "%08x-0000-0000-0000-000000000000", prefix);
     }
 
     /** The WHERE clause (with a leading space), or an empty string for the whole table. */

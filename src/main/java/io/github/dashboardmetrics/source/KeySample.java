@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /**
  * Key ranges of about equal row counts, from a sample of the table's keys. Splitting the uuid's
- * value space evenly ({@link KeyRange#split}) balances only keys spread evenly over it, as random
+ * value space evenly balances only keys spread evenly over it, as random
  * (v4) uuids are; time-ordered (v7) or otherwise clustered uuids would all fall into one or two
  * ranges, and one reader would read nearly the whole table. So the ranges are cut at quantiles of
  * a block sample ({@code TABLESAMPLE SYSTEM}, about {@value #SAMPLED_BLOCKS} blocks, whatever the
@@ -31,7 +31,7 @@ public final class KeySample {
      */
     public static List<KeyRange> ranges(Connection c, String schema, RowKind kind, int parts) throws SQLException {
         if (kind == RowKind.ORGANIZATION || parts == 1) {
-            return KeyRange.split(kind, parts);
+            return List.of(KeyRange.all(kind));
         }
         return KeyRange.between(kind, quantiles(sortedSample(c, schema, kind), parts));
     }

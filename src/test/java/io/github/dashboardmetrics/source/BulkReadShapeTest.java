@@ -42,22 +42,4 @@ class BulkReadShapeTest {
         RowProjection.project(kind, recording);
         assertThat(RowProjection.columns(kind)).containsExactlyInAnyOrderElementsOf(read).startsWith("id");
     }
-
-    @ParameterizedTest
-    @EnumSource(RowKind.class)
-    void splitRangesCoverTheKeySpaceOnce(RowKind kind) {
-        var ranges = KeyRange.split(kind, 5);
-        if (kind == RowKind.ORGANIZATION) {
-            assertThat(ranges).containsExactly(KeyRange.all(kind));
-            return;
-        }
-        assertThat(ranges).hasSize(5);
-        assertThat(ranges.get(0).from()).isNull();
-        assertThat(ranges.get(4).to()).isNull();
-        for (int i = 1; i < ranges.size(); i++) {
-            assertThat(ranges.get(i).from()).isEqualTo(ranges.get(i - 1).to());
-            assertThat(ranges.get(i).from()).isGreaterThan(ranges.get(i - 1).from() == null ? "" : ranges.get(i - 1).from());
-        }
-        assertThat(KeyRange.uuidAt(1L << 31)).isEqualTo("80000000-0000-0000-0000-000000000000");
-    }
 }
