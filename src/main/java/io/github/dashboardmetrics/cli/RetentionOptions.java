@@ -11,21 +11,32 @@ import picocli.CommandLine.Option;
  */
 final class RetentionOptions {
     @Option(names = "--hourly-retention-days", defaultValue = "" + RetentionPolicy.DEFAULT_HOURLY_DAYS, paramLabel = "DAYS",
-            description = "Hourly buckets older than this are neither kept nor written (0 = unlimited); run, bootstrap and"
-                    + " verify take the same. Default: ${DEFAULT-VALUE}.")
+            description = "Hourly buckets older than this are neither kept nor written (0 = unlimited); give run,"
+                    + " bootstrap and verify the same. Default: ${DEFAULT-VALUE}.")
     int hourlyDays;
 
     @Option(names = "--daily-retention-days", defaultValue = "" + RetentionPolicy.DEFAULT_DAILY_DAYS, paramLabel = "DAYS",
-            description = "The same for daily buckets. Default: ${DEFAULT-VALUE}.")
+            description = "Daily buckets older than this are neither kept nor written (0 = unlimited); give run,"
+                    + " bootstrap and verify the same. Default: ${DEFAULT-VALUE}.")
     int dailyDays;
 
     @Option(names = "--monthly-retention-days", defaultValue = "" + RetentionPolicy.DEFAULT_MONTHLY_DAYS, paramLabel = "DAYS",
-            description = "The same for monthly buckets. Default: ${DEFAULT-VALUE}.")
+            description = "Monthly buckets older than this are neither kept nor written (0 = unlimited); give run,"
+                    + " bootstrap and verify the same. Default: ${DEFAULT-VALUE}.")
     int monthlyDays;
 
-    /** The policy; refuses negative days (exit 2). */
+    /** The policy; refuses negative days, naming the option (exit 2). */
     RetentionPolicy policy() {
+        requireNotNegative("--hourly-retention-days", hourlyDays);
+        requireNotNegative("--daily-retention-days", dailyDays);
+        requireNotNegative("--monthly-retention-days", monthlyDays);
         return new RetentionPolicy(hourlyDays, dailyDays, monthlyDays);
+    }
+
+    private static void requireNotNegative(String option, int days) {
+        if (days < 0) {
+            throw new IllegalArgumentException(option + " must be >= 0 (0 = unlimited), got " + days);
+        }
     }
 
     /** The options as given, for a printed command line. */

@@ -229,6 +229,14 @@ class ConfigurationErrorsTest {
     }
 
     @Test
+    void negativeRetentionIsRefusedNamingTheOption() {
+        run(database(db.jdbcUrl(), "postgres", "--hourly-retention-days", "-1"))
+                .failsWith("--hourly-retention-days must be >= 0 (0 = unlimited), got -1");
+        bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--monthly-retention-days", "-3"))
+                .failsWith("--monthly-retention-days must be >= 0 (0 = unlimited), got -3");
+    }
+
+    @Test
     void unknownOption() {
         run(database(db.jdbcUrl(), "postgres", "--no-such-option")).failsWith("Unknown option: '--no-such-option'");
     }
