@@ -83,7 +83,7 @@ public final class BootstrapCommand implements Callable<Integer> {
         line.addAll(db.asArguments());
         line.addAll(List.of("--slot", slot, "--publication", publication, "--startup", "committed",
                 "--from-savepoint", savepoint.toString()));
-        line.addAll(retention.asArguments());
+        line.addAll(RetentionOptions.arguments(retention.policy()));
         return line;
     }
 }

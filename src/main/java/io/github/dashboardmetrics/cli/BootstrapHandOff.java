@@ -59,9 +59,8 @@ final class BootstrapHandOff {
         if (!r.retention().equals(config.retention())) {
             throw new IllegalArgumentException(savepoint + " was built with retention hourly/daily/monthly "
                     + r.retention().hourlyDays() + "/" + r.retention().dailyDays() + "/" + r.retention().monthlyDays()
-                    + " days, and its state only restores with the same: give --hourly-retention-days "
-                    + r.retention().hourlyDays() + " --daily-retention-days " + r.retention().dailyDays()
-                    + " --monthly-retention-days " + r.retention().monthlyDays());
+                    + " days, and its state only restores with the same: give "
+                    + String.join(" ", RetentionOptions.arguments(r.retention())));
         }
         SourcePreflight.requireSlotToResume(config.source(), config.slot(), slotAtConsistentPoint ? r.consistentPoint() : null);
     }

@@ -39,10 +39,10 @@ final class RetentionOptions {
         }
     }
 
-    /** The options as given, for a printed command line. */
-    List<String> asArguments() {
-        return List.of("--hourly-retention-days", Integer.toString(hourlyDays),
-                "--daily-retention-days", Integer.toString(dailyDays),
-                "--monthly-retention-days", Integer.toString(monthlyDays));
+    /** The options that give {@code retention}, for a printed command line. */
+    static List<String> arguments(RetentionPolicy retention) {
+        return List.of("--hourly-retention-days", Integer.toString(retention.hourlyDays()),
+                "--daily-retention-days", Integer.toString(retention.dailyDays()),
+                "--monthly-retention-days", Integer.toString(retention.monthlyDays()));
     }
 }
