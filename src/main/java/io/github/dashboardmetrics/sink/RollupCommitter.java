@@ -99,6 +99,17 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     public static final double PAUSE_AFTER_COMMIT = 2.0;
 
     /**
+     * The pause after a commit ({@link #PAUSE_AFTER_COMMIT}) is at most this long per row the
+     * commit wrote. The pause is for commits that are slow because they write much (PostgreSQL
+     * takes about 40 µs a rollup row, most of it the tables' indexes): a commit that was slow
+     * because it waited (on a lock another session held on a rollup table or on organization, on
+     * a stalled server, on its retries) wrote little, and must not hold the tables still for twice
+     * that wait again once it is through. Found under the demo: after a session held an EXCLUSIVE
+     * lock on organization for about a minute, the tables stood still for two more.
+     */
+    public static final double MAX_PAUSE_PER_ROW_MS = 1.0;
+
+    /**
      * With position marks on ({@link Settings#markSourcePosition}), a checkpoint's completion that
      * commits nothing still writes a mark when the last one is this old: a mark alone, in a
      * transaction of its own. Why: PostgreSQL moves a slot's restart point (where a restarted
@@ -231,6 +242,9 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
     /** When the last position mark was written (with a commit, or alone: {@link #IDLE_MARK_INTERVAL_MS}). */
     private transient long lastMarkMs;
     private long idleMarkIntervalMs = IDLE_MARK_INTERVAL_MS;
+    private double maxPausePerRowMs = MAX_PAUSE_PER_ROW_MS;
+    /** The pause the last commit set (ms): until then, completions stage. */
+    private transient long lastPauseMs;
 
     private transient CommitStatement statements;
     private transient BatchTransactionWriter<CommitStatement.Item> writer;
@@ -397,6 +411,16 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
         idleMarkIntervalMs = ms;
     }
 
+    /** A test's bound on the pause per row written ({@link #MAX_PAUSE_PER_ROW_MS}). */
+    void maxPausePerRowMs(double ms) {
+        maxPausePerRowMs = ms;
+    }
+
+    /** The pause the last commit set, in ms. */
+    long lastPauseMs() {
+        return lastPauseMs;
+    }
+
     /** Writes a position mark alone when marks are on and none was written for {@link #IDLE_MARK_INTERVAL_MS}. */
     private void markIfIdle() throws IOException, InterruptedException {
         long now = System.currentTimeMillis();
@@ -510,7 +534,8 @@ public class RollupCommitter extends AbstractStreamOperator<Void>
             rows.removeIf(notWritten::contains);
         }
         long now = System.currentTimeMillis();
-        nextCommitAtMs = now + (long) (settings.pauseAfterCommit() * (now - started));
+        lastPauseMs = (long) Math.min(settings.pauseAfterCommit() * (now - started), maxPausePerRowMs * items.size());
+        nextCommitAtMs = now + lastPauseMs;
         lastMarkMs = now; // the commit ended with one, when marks are on
         committed = new ProgressTable.Committed(at.lsn, at.changes, at.sourceTsMs);
         committedLsn = at.lsn;

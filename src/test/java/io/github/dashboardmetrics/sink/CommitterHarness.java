@@ -83,6 +83,11 @@ final class CommitterHarness implements AutoCloseable {
         return committer.stagedEntries();
     }
 
+    /** The pause the committer's last commit set, ms. */
+    long lastPauseMs() {
+        return committer.lastPauseMs();
+    }
+
     void completed(long id) throws Exception {
         harness.notifyOfCompletedCheckpoint(id);
     }

@@ -17,6 +17,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -545,7 +548,9 @@ class RollupCommitterTest {
                 + " PERFORM pg_sleep(0.1); RETURN NEW; END $$");
         sql("CREATE TRIGGER slow_insert BEFORE INSERT ON event_metrics_hourly FOR EACH ROW EXECUTE FUNCTION slow_insert()");
         RollupCommitter.Settings paced = new RollupCommitter.Settings(target, true, 2, null, 1_000);
-        try (CommitterHarness committer = new CommitterHarness(paced, null)) {
+        // Not bounded by the rows written here: the trigger stands for a commit that is slow
+        // because of what it writes (the other test below is one slow because it waited).
+        try (CommitterHarness committer = new CommitterHarness(paced, null, c -> c.maxPausePerRowMs(Double.MAX_VALUE))) {
             committer.rows(hourly(1, "llm_calls", 1, 1));
             committer.progress(1_000, SOURCE_TS, 1);
             committer.barrier(1);
@@ -582,6 +587,67 @@ class RollupCommitterTest {
         } finally {
             sql("DROP TRIGGER slow_insert ON event_metrics_hourly");
             sql("DROP FUNCTION slow_insert()");
+        }
+    }
+
+    @Test
+    void aCommitThatWaitedOnALockIsNotFollowedByALongPause() throws Exception {
+        // Another session holds a lock on the hourly table while the committer commits one row,
+        // and lets go 1 s after the committer is seen waiting for it. Paused for twice that commit's
+        // duration, the tables would stand still 2 s more; the pause is bounded by the rows written.
+        RollupCommitter.Settings paced = new RollupCommitter.Settings(target, true, 2, null, RollupCommitter.PAUSE_AFTER_COMMIT);
+        ExecutorService releaser = Executors.newSingleThreadExecutor();
+        try (CommitterHarness committer = new CommitterHarness(paced, null); Connection locker = target.connect()) {
+            locker.setAutoCommit(false);
+            try (Statement st = locker.createStatement()) {
+                st.execute("LOCK TABLE " + HOURLY + " IN EXCLUSIVE MODE");
+            }
+            committer.rows(hourly(1, "llm_calls", 1, 1));
+            committer.progress(1_000, SOURCE_TS, 1);
+            committer.barrier(1);
+            Future<?> released = releaser.submit(() -> {
+                awaitCommitterWaitingForALock();
+                Thread.sleep(1_000); // the lock held on: the length of the wait is the case, not a condition
+                locker.commit();
+                return null;
+            });
+            long started = System.nanoTime();
+            committer.completed(1);
+            long commitMs = (System.nanoTime() - started) / 1_000_000;
+            released.get();
+            assertThat(commitMs).as("the commit waited for the lock").isGreaterThanOrEqualTo(1_000);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).isEqualTo("1x1");
+            assertThat(committer.lastPauseMs()).as("at most 1 ms for each of the row and the progress row")
+                    .isLessThanOrEqualTo((long) (2 * RollupCommitter.MAX_PAUSE_PER_ROW_MS));
+
+            awaitMillisPassed(committer.lastPauseMs());
+            committer.rows(hourly(1, "llm_calls", 2, 2));
+            committer.progress(2_000, SOURCE_TS + 1_000, 1);
+            committer.barrier(2);
+            committer.completed(2);
+            assertThat(valueOf(HOURLY, 1, "llm_calls")).as("the next completion commits").isEqualTo("2x2");
+        } finally {
+            releaser.shutdownNow();
+        }
+    }
+
+    /** Until a session of the committer waits for a lock (pg_stat_activity), for at most 10 s. */
+    private static void awaitCommitterWaitingForALock() throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!"1".equals(one("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+                + RollupCommitter.APPLICATION_NAME + "' AND wait_event_type = 'Lock'"))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the committer did not wait for the lock within 10 s");
+            }
+            Thread.sleep(20); // polling a condition, with a deadline
+        }
+    }
+
+    /** Until {@code ms} milliseconds have passed from now. */
+    private static void awaitMillisPassed(long ms) throws InterruptedException {
+        long until = System.nanoTime() + ms * 1_000_000 + 1_000_000;
+        while (System.nanoTime() < until) {
+            Thread.sleep(1);
         }
     }
 
