@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -66,7 +67,7 @@ final class SourceCeiling implements AutoCloseable {
         if (resume) {
             Path from = CheckpointLocator.latestCompleted(checkpoints)
                     .orElseThrow(() -> new IllegalStateException("the source ceiling left no checkpoint to resume"));
-            conf.setString("execution.savepoint.path", from.toUri().toString());
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, from.toUri().toString());
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         env.fromSource(CdcSourceFactory.create(settings, new CeilingDeserializer()), WatermarkStrategy.noWatermarks(),

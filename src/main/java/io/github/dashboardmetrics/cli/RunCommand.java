@@ -151,7 +151,7 @@ public class RunCommand implements Callable<Integer> {
             clearRollups(config);
         }
         System.out.println(resuming
-                ? "Resuming from " + conf.getString("execution.savepoint.path", "")
+                ? "Resuming from " + conf.get(StateRecoveryOptions.SAVEPOINT_PATH)
                 : "Starting fresh (" + startup + ")");
         System.out.println("State backend: " + backend + ", checkpoints every " + config.checkpointIntervalMs()
                 + " ms (while the initial snapshot is read: " + config.snapshotCheckpointIntervalMs() + " ms) under " + stateDir);

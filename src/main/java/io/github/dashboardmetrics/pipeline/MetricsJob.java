@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -68,14 +69,14 @@ public final class MetricsJob {
                 : CheckpointLocator.latestCompleted(checkpoints).map(p -> p.toUri().toString());
         restoreFrom.ifPresent(path -> {
             LOG.info("Resuming from {}", path);
-            conf.setString("execution.savepoint.path", path);
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, path);
         });
         return conf;
     }
 
     /** Whether a run with this configuration restores state (a checkpoint or a given savepoint). */
     public static boolean resumes(Configuration conf) {
-        return conf.getString("execution.savepoint.path", null) != null;
+        return conf.get(StateRecoveryOptions.SAVEPOINT_PATH) != null;
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,8 +32,8 @@ class SavepointCompatibilityTest {
     void theCommittedSavepointRestoresAndItsStateCarriesOn(String backend) throws Exception {
         Configuration conf = new Configuration();
         conf.setString("state.backend.type", backend);
-        conf.setString("execution.savepoint.path", StateLayoutV2Fixture.SAVEPOINT.toAbsolutePath().toUri().toString());
-        conf.setString("execution.savepoint.ignore-unclaimed-state", "true"); // the fixture's own source and sink
+        conf.set(StateRecoveryOptions.SAVEPOINT_PATH, StateLayoutV2Fixture.SAVEPOINT.toAbsolutePath().toUri().toString());
+        conf.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, true); // the fixture's own source and sink
         conf.setString("pipeline.max-parallelism", "128");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(2);
