@@ -74,6 +74,18 @@ public final class Bootstrap {
 
         Path savepoint = s.savepointDir().resolve("bootstrap-" + s.slot() + "-" + STAMP.format(Instant.now())).toAbsolutePath();
         marker.begin(savepoint);
+        try {
+            return createSlotReadAndWrite(s, savepoint, marker, checked, started, progress, readReportEvery);
+        } catch (Exception | Error failure) {
+            marker.cleanUpAfterFailure(s.source(), progress);
+            throw failure;
+        }
+    }
+
+    /** Steps 2 to 4, once the marker is written: everything that leaves a slot and a savepoint behind. */
+    private static Outcome createSlotReadAndWrite(Settings s, Path savepoint, BootstrapMarker marker,
+            SourcePreflight.Result checked, long started, Consumer<String> progress, Duration readReportEvery)
+            throws Exception {
         progress.accept("[2/4] Creating replication slot " + s.slot() + " with an exported snapshot...");
         BootstrapJob.Result result;
         long consistentPoint;

@@ -27,9 +27,25 @@ public class Main implements Runnable {
                 commandLine.getErr().println("dashboard-metrics: " + e.getMessage());
                 return 2;
             }
-            throw e;
+            // A failure while running: the stack trace for whoever looks into it, then one line,
+            // last, that says which command failed and on what.
+            e.printStackTrace(commandLine.getErr());
+            commandLine.getErr().println("dashboard-metrics: " + commandLine.getCommandName() + " failed: " + rootCause(e));
+            return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The innermost cause, as its class and message on one line (PostgreSQL's messages carry their
+     * context on lines of their own): what went wrong under the layers that carried it.
+     */
+    static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.toString().replaceAll("\\s*\\R\\s*", " ");
     }
 
     @Override

@@ -1,0 +1,73 @@
+package io.github.dashboardmetrics.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.github.dashboardmetrics.demo.WorkloadGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bootstrap that fails (here: the rollup database refuses its rows, as a trigger or a
+ * terminated connection would) cleans up at once, not at the next attempt: the replication slot
+ * it created is dropped (it would hold WAL until somebody did), the partial savepoint is gone,
+ * the rollup tables are as they were, and the last line says what failed. The same command then
+ * runs cleanly.
+ */
+class BootstrapFailureIT {
+    private static final String SLOT = "dashboard_metrics";
+    private static final Pattern LOG_LINE = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d \\w+ .*");
+
+    @Test
+    void aFailedBootstrapDropsItsSlotAndPartialSavepointAndTheSameCommandThenSucceeds(@TempDir Path dir) throws Exception {
+        long seed = Exactness.seed("BootstrapFailureIT");
+        try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
+            db.createUnstractSchema("unstract", true);
+            DatabaseTarget target = db.target("unstract");
+            try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
+                    WorkloadGenerator.Options.defaults().withOrganizations(4))) {
+                workload.setUp();
+                workload.run(2_000);
+            }
+            Sql.execute(target, "CREATE FUNCTION unstract.refuse_rollup_rows() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    + " BEGIN RAISE EXCEPTION 'rollup rows refused by a test trigger'; END $$");
+            Sql.execute(target, "CREATE TRIGGER refuse_rollup_rows BEFORE INSERT ON unstract.event_metrics_hourly"
+                    + " FOR EACH ROW EXECUTE FUNCTION unstract.refuse_rollup_rows()");
+            Path savepoints = dir.resolve("savepoints");
+            JobProcess.Command command = JobProcess.Command.of("bootstrap", List.of("--db-url", db.jdbcUrl(),
+                    "--db-user", db.user(), "--slot", SLOT, "--savepoint-dir", savepoints.toString()));
+
+            JobProcess failed = JobProcess.start(command, dir.resolve("failed.log"));
+            assertThat(failed.awaitExit(Duration.ofSeconds(300))).as(failed.log()).isEqualTo(1);
+            // Its own lines, without the log's (time, level, logger), which a shutdown may still add.
+            List<String> lines = failed.log().lines().filter(l -> !l.isBlank() && !LOG_LINE.matcher(l).matches()).toList();
+            assertThat(lines).as(failed.log()).contains("      dropped replication slot " + SLOT);
+            assertThat(lines.get(lines.size() - 1)).as("the last line says what failed")
+                    .startsWith("dashboard-metrics: bootstrap failed: ")
+                    .contains("rollup rows refused by a test trigger");
+            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+                    .as("no slot left holding WAL").isZero();
+            try (Stream<Path> left = Files.list(savepoints)) {
+                assertThat(left).as("no partial savepoint, no in-progress marker").isEmpty();
+            }
+            for (String table : List.of("event_metrics_hourly", "event_metrics_daily", "event_metrics_monthly")) {
+                assertThat(Sql.longValue(target, "SELECT count(*) FROM unstract." + table)).as(table + " as it was").isZero();
+            }
+
+            Sql.execute(target, "DROP TRIGGER refuse_rollup_rows ON unstract.event_metrics_hourly");
+            JobProcess again = JobProcess.start(command, dir.resolve("again.log"));
+            assertThat(again.awaitExit(Duration.ofSeconds(300))).as(again.log()).isZero();
+            assertThat(again.log()).as("nothing of the failed attempt to clean up").doesNotContain("did not finish");
+            assertThat(Sql.longValue(target, "SELECT count(*) FROM unstract.event_metrics_hourly")).isPositive();
+            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+                    .isOne();
+        }
+    }
+}
