@@ -74,11 +74,20 @@ public final class Bootstrap {
 
         Path savepoint = s.savepointDir().resolve("bootstrap-" + s.slot() + "-" + STAMP.format(Instant.now())).toAbsolutePath();
         marker.begin(savepoint);
+        // Stopped (SIGTERM, Ctrl-C) before the end: the slot and the partial savepoint go too.
+        Thread atStop = new Thread(() -> marker.cleanUpAtStop(s.source(), progress), "bootstrap-cleanup-at-stop");
+        Runtime.getRuntime().addShutdownHook(atStop);
         try {
             return createSlotReadAndWrite(s, savepoint, marker, checked, started, progress, readReportEvery);
         } catch (Exception | Error failure) {
             marker.cleanUpAfterFailure(s.source(), progress);
             throw failure;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(atStop);
+            } catch (IllegalStateException stopping) {
+                // the JVM is shutting down: the hook runs (or ran)
+            }
         }
     }
 

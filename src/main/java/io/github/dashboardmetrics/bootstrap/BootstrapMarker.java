@@ -26,6 +26,8 @@ import java.util.stream.Stream;
 public final class BootstrapMarker {
     private final Path file;
     private final String slot;
+    /** A stop dropped the slot and the savepoint: the bootstrap cannot end any more. */
+    private boolean discarded;
 
     public BootstrapMarker(Path savepointDir, String slot) {
         DatabaseTarget.requireIdentifier(slot, "slot name");
@@ -38,8 +40,14 @@ public final class BootstrapMarker {
         Files.writeString(file, savepoint.toString(), StandardCharsets.UTF_8);
     }
 
-    /** The bootstrap is complete: its slot and savepoint are the result. */
-    public void end() throws IOException {
+    /**
+     * The bootstrap is complete: its slot and savepoint are the result. Refused when a stop
+     * ({@link #cleanUpAtStop}) has already discarded them.
+     */
+    public synchronized void end() throws IOException {
+        if (discarded) {
+            throw new IllegalStateException("stopped: replication slot " + slot + " and the savepoint were dropped");
+        }
         Files.deleteIfExists(file);
     }
 
@@ -64,15 +72,42 @@ public final class BootstrapMarker {
      * says what is left and how to remove it, and the marker stays for the next attempt.
      */
     public void cleanUpAfterFailure(DatabaseTarget source, Consumer<String> log) {
-        if (!Files.exists(file)) {
-            return; // ended already, or never begun
+        cleanUp("the bootstrap failed", false, source, log);
+    }
+
+    /**
+     * The process is being stopped (SIGTERM, Ctrl-C: a shutdown hook) before the bootstrap ended:
+     * the same as {@link #cleanUpAfterFailure}, except that the slot may still be held by the
+     * bootstrap's own connection that exported the snapshot, which is ended first (the marker says
+     * the slot is this attempt's). Only a SIGKILL leaves the slot to the next attempt.
+     */
+    public void cleanUpAtStop(DatabaseTarget source, Consumer<String> log) {
+        cleanUp("stopped before the bootstrap ended", true, source, log);
+    }
+
+    private synchronized void cleanUp(String why, boolean endOwnStream, DatabaseTarget source, Consumer<String> log) {
+        if (discarded || !Files.exists(file)) {
+            return; // ended already, cleaned up already, or never begun
         }
-        log.accept("      the bootstrap failed: dropping replication slot " + slot + " (if it was created) and the partial savepoint");
+        log.accept("      " + why + ": dropping replication slot " + slot + " (if it was created) and the partial savepoint");
         try {
+            if (endOwnStream) {
+                endOwnStream(source);
+            }
             discard(source, SLOT_RELEASE_WAIT, log);
+            discarded = true;
         } catch (IOException | SQLException | RuntimeException e) {
             log.accept("      could not (" + e.getMessage() + "): slot " + slot + " holds WAL until it is dropped. The same command"
                     + " drops it when run again; or SELECT pg_drop_replication_slot('" + slot + "');");
+        }
+    }
+
+    /** Ends the session that holds this attempt's slot, if one does: the bootstrap's own, exporting the snapshot. */
+    private void endOwnStream(DatabaseTarget source) throws SQLException {
+        try (Connection c = source.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = ? AND active")) {
+            ps.setString(1, slot);
+            ps.executeQuery().close();
         }
     }
 
@@ -111,14 +146,24 @@ public final class BootstrapMarker {
             }
         }
         Path savepoint = Path.of(Files.readString(file, StandardCharsets.UTF_8).trim());
-        if (Files.isDirectory(savepoint)) {
-            try (Stream<Path> paths = Files.walk(savepoint)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+        try {
+            deleteTree(savepoint);
+        } catch (IOException e) {
+            // files still being written by a job that is stopping: garbage, not a resource held
+            log.accept("      could not delete all of the partial savepoint " + savepoint + " (" + e + "): delete it by hand");
         }
         Files.delete(file);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private boolean slotActive(Connection c) throws SQLException {

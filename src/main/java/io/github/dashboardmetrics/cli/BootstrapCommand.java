@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
         description = {"Build the job's state from the source tables in a parallel bulk read (one exported snapshot), write it as a "
                 + "savepoint, write the rollup tables to match, and print the run command that streams on from that savepoint "
                 + "(--startup committed: from the consistent point of the replication slot the bootstrap creates).",
-                "The slot must not exist yet. A bootstrap that fails drops the slot it created and its partial savepoint (exit 1). "
-                + "One killed midway is started again with the same command: it drops the slot it had created and starts over."})
+                "The slot must not exist yet. A bootstrap that fails (exit 1) or is stopped (SIGTERM, Ctrl-C) drops the slot it "
+                + "created and its partial savepoint. One killed outright (SIGKILL) is started again with the same command: it "
+                + "drops the slot it had created and starts over."})
 public final class BootstrapCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;

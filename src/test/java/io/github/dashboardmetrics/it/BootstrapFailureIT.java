@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * terminated connection would) cleans up at once, not at the next attempt: the replication slot
  * it created is dropped (it would hold WAL until somebody did), the partial savepoint is gone,
  * the rollup tables are as they were, and the last line says what failed. The same command then
- * runs cleanly.
+ * runs cleanly. One stopped with SIGTERM while it reads cleans up the same way.
  */
 class BootstrapFailureIT {
     private static final String SLOT = "dashboard_metrics";
@@ -68,6 +68,36 @@ class BootstrapFailureIT {
             assertThat(Sql.longValue(target, "SELECT count(*) FROM unstract.event_metrics_hourly")).isPositive();
             assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
                     .isOne();
+        }
+    }
+
+    @Test
+    void aBootstrapStoppedWhileItReadsDropsItsSlotAndPartialSavepoint(@TempDir Path dir) throws Exception {
+        long seed = Exactness.seed("BootstrapFailureIT stop");
+        try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
+            db.createUnstractSchema("unstract", true);
+            DatabaseTarget target = db.target("unstract");
+            try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
+                    WorkloadGenerator.Options.defaults().withOrganizations(4))) {
+                workload.setUp();
+                workload.run(2_000);
+            }
+            Path savepoints = dir.resolve("savepoints");
+            JobProcess bootstrap = JobProcess.start(JobProcess.Command.of("bootstrap", List.of("--db-url", db.jdbcUrl(),
+                    "--db-user", db.user(), "--slot", SLOT, "--savepoint-dir", savepoints.toString())), dir.resolve("stopped.log"));
+            // The slot exists (held by the connection that exported the snapshot) once the read begins.
+            bootstrap.awaitLog("[3/4] Reading", Duration.ofSeconds(120));
+            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+                    .as("the slot, while the bootstrap reads").isOne();
+
+            assertThat(bootstrap.stop(Duration.ofSeconds(60))).as(bootstrap.log()).isEqualTo(143); // 128 + SIGTERM
+            assertThat(bootstrap.log()).contains("stopped before the bootstrap ended", "dropped replication slot " + SLOT)
+                    .doesNotContain("Stream on from the savepoint");
+            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+                    .as("no slot left holding WAL").isZero();
+            try (Stream<Path> left = Files.list(savepoints)) {
+                assertThat(left).as("no partial savepoint, no in-progress marker").isEmpty();
+            }
         }
     }
 }

@@ -125,6 +125,12 @@ final class JobProcess implements AutoCloseable {
         }, content -> content.contains(text));
     }
 
+    /** SIGTERM, as {@code kill} or a pod's stop sends it: the JVM's shutdown hooks run. Returns the exit code. */
+    int stop(Duration timeout) throws Exception {
+        process.destroy();
+        return awaitExit(timeout);
+    }
+
     /** SIGKILL: no savepoint, no flush, no goodbye. Returns once the process is gone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
