@@ -35,6 +35,10 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -482,6 +486,49 @@ class RollupVerifierTest {
     }
 
     // ----------------------------------------------------------------------------------------
+
+    @Test
+    void inOneDatabaseTheRollupsAreReadInTheSnapshotOfTheRecomputation() throws Exception {
+        // A rollup row committed while the recomputation runs (it waits for a lock on a source
+        // table that is released with that commit) is on neither side: both are read in the
+        // snapshot the verification began with. Read in a later snapshot, it was an EXTRA row.
+        ExecutorService verifier = Executors.newSingleThreadExecutor();
+        try (Connection other = db.connect(SCHEMA)) {
+            other.setAutoCommit(false);
+            try (Statement st = other.createStatement()) {
+                st.execute("LOCK TABLE usage IN ACCESS EXCLUSIVE MODE");
+            }
+            Future<VerifyReport> report = verifier.submit(() -> verify(EVERYTHING));
+            awaitASessionWaitingForALock();
+            RollupTables.insert(other, DAILY, ORG_B, Instant.parse("2024-03-12T00:00:00Z"), "llm_calls", "counter", 1, 1,
+                    RollupKey.DEFAULT_PROJECT, RollupKey.DEFAULT_TAG);
+            other.commit();
+
+            assertThat(report.get(60, TimeUnit.SECONDS).differences()).as("committed after the snapshot began").isEmpty();
+            assertThat(verify(EVERYTHING).differences()).as("a verification begun after it sees it")
+                    .extracting(Difference::kind).containsExactly(Kind.EXTRA);
+        } finally {
+            verifier.shutdownNow();
+        }
+    }
+
+    /** Until some session waits for a lock (pg_stat_activity), for at most 10 s. */
+    private static void awaitASessionWaitingForALock() throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try (Connection c = db.connect(SCHEMA); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) {
+                rs.next();
+                if (rs.getLong(1) > 0) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the verification did not wait for the lock within 10 s");
+            }
+            Thread.sleep(20); // polling a condition, with a deadline
+        }
+    }
 
     private static VerifyReport verify(VerifyScope scope) throws SQLException {
         return RollupVerifier.verify(db.target(SCHEMA), db.target(SCHEMA), scope);
