@@ -18,15 +18,15 @@ import java.util.stream.Stream;
 /**
  * A bootstrap in progress, as a file in the savepoint directory ({@code bootstrap-<slot>.inprogress},
  * naming the savepoint being written), written before the slot is created and removed once the
- * rollups are written. A bootstrap that fails drops the slot it created (it holds WAL, and its
- * consistent point is lost with the snapshot) and the partial savepoint itself; one killed midway
- * leaves the file, and the next attempt with the same slot does it, then starts over. Without the
- * file an existing slot is never touched.
+ * rollups are written. A bootstrap that fails, or is stopped (SIGTERM, Ctrl-C), drops the slot it
+ * created (it holds WAL, and its consistent point is lost with the snapshot) and the partial
+ * savepoint itself; one killed outright (SIGKILL) leaves the file, and the next attempt with the
+ * same slot does it, then starts over. Without the file an existing slot is never touched.
  */
 public final class BootstrapMarker {
     private final Path file;
     private final String slot;
-    /** A stop dropped the slot and the savepoint: the bootstrap cannot end any more. */
+    /** A failure or a stop dropped the slot and the savepoint: the bootstrap cannot end any more. */
     private boolean discarded;
 
     public BootstrapMarker(Path savepointDir, String slot) {
@@ -42,7 +42,7 @@ public final class BootstrapMarker {
 
     /**
      * The bootstrap is complete: its slot and savepoint are the result. Refused when a stop
-     * ({@link #cleanUpAtStop}) has already discarded them.
+     * ({@link #cleanUpAtStop}, on another thread) has already discarded them.
      */
     public synchronized void end() throws IOException {
         if (discarded) {
