@@ -29,13 +29,7 @@ class BootstrapFailureIT {
     void aFailedBootstrapDropsItsSlotAndPartialSavepointAndTheSameCommandThenSucceeds(@TempDir Path dir) throws Exception {
         long seed = Exactness.seed("BootstrapFailureIT");
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
-            db.createUnstractSchema("unstract", true);
-            DatabaseTarget target = db.target("unstract");
-            try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
-                    WorkloadGenerator.Options.defaults().withOrganizations(4))) {
-                workload.setUp();
-                workload.run(2_000);
-            }
+            DatabaseTarget target = withWorkload(db, seed);
             Sql.execute(target, "CREATE FUNCTION unstract.refuse_rollup_rows() RETURNS trigger LANGUAGE plpgsql AS $$"
                     + " BEGIN RAISE EXCEPTION 'rollup rows refused by a test trigger'; END $$");
             Sql.execute(target, "CREATE TRIGGER refuse_rollup_rows BEFORE INSERT ON unstract.event_metrics_hourly"
@@ -52,7 +46,7 @@ class BootstrapFailureIT {
             assertThat(lines.get(lines.size() - 1)).as("the last line says what failed")
                     .startsWith("dashboard-metrics: bootstrap failed: ")
                     .contains("rollup rows refused by a test trigger");
-            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+            assertThat(slots(target))
                     .as("no slot left holding WAL").isZero();
             try (Stream<Path> left = Files.list(savepoints)) {
                 assertThat(left).as("no partial savepoint, no in-progress marker").isEmpty();
@@ -66,7 +60,7 @@ class BootstrapFailureIT {
             assertThat(again.awaitExit(Duration.ofSeconds(300))).as(again.log()).isZero();
             assertThat(again.log()).as("nothing of the failed attempt to clean up").doesNotContain("did not finish");
             assertThat(Sql.longValue(target, "SELECT count(*) FROM unstract.event_metrics_hourly")).isPositive();
-            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+            assertThat(slots(target))
                     .isOne();
         }
     }
@@ -75,29 +69,40 @@ class BootstrapFailureIT {
     void aBootstrapStoppedWhileItReadsDropsItsSlotAndPartialSavepoint(@TempDir Path dir) throws Exception {
         long seed = Exactness.seed("BootstrapFailureIT stop");
         try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
-            db.createUnstractSchema("unstract", true);
-            DatabaseTarget target = db.target("unstract");
-            try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
-                    WorkloadGenerator.Options.defaults().withOrganizations(4))) {
-                workload.setUp();
-                workload.run(2_000);
-            }
+            DatabaseTarget target = withWorkload(db, seed);
             Path savepoints = dir.resolve("savepoints");
             JobProcess bootstrap = JobProcess.start(JobProcess.Command.of("bootstrap", List.of("--db-url", db.jdbcUrl(),
                     "--db-user", db.user(), "--slot", SLOT, "--savepoint-dir", savepoints.toString())), dir.resolve("stopped.log"));
             // The slot exists (held by the connection that exported the snapshot) once the read begins.
             bootstrap.awaitLog("[3/4] Reading", Duration.ofSeconds(120));
-            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+            assertThat(slots(target))
                     .as("the slot, while the bootstrap reads").isOne();
 
             assertThat(bootstrap.stop(Duration.ofSeconds(60))).as(bootstrap.log()).isEqualTo(143); // 128 + SIGTERM
             assertThat(bootstrap.log()).contains("stopped before the bootstrap ended", "dropped replication slot " + SLOT)
                     .doesNotContain("Stream on from the savepoint");
-            assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"))
+            assertThat(slots(target))
                     .as("no slot left holding WAL").isZero();
             try (Stream<Path> left = Files.list(savepoints)) {
                 assertThat(left).as("no partial savepoint, no in-progress marker").isEmpty();
             }
         }
+    }
+
+    /** The Unstract schema with a few thousand changes of a seeded workload in it. */
+    private static DatabaseTarget withWorkload(EmbeddedDatabase db, long seed) throws Exception {
+        db.createUnstractSchema("unstract", true);
+        DatabaseTarget target = db.target("unstract");
+        try (WorkloadGenerator workload = new WorkloadGenerator(target, seed,
+                WorkloadGenerator.Options.defaults().withOrganizations(4))) {
+            workload.setUp();
+            workload.run(2_000);
+        }
+        return target;
+    }
+
+    /** Replication slots named {@link #SLOT}: 0 or 1. */
+    private static long slots(DatabaseTarget target) throws Exception {
+        return Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
     }
 }
