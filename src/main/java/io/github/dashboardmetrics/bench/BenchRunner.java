@@ -16,11 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
+import org.apache.flink.util.FileUtils;
 
 /**
  * Runs the benchmark's phases in order on one embedded PostgreSQL, all on the same data:
@@ -186,7 +185,7 @@ public final class BenchRunner {
                     dataset.totalRows(), ceiling, backends, bootstrap, cold, warm, raw, restore, JvmAndState.peakRssMb(),
                     Runtime.getRuntime().maxMemory() / 1048576.0);
         } finally {
-            deleteRecursively(stateDir);
+            FileUtils.deleteDirectory(stateDir.toFile());
         }
     }
 
@@ -423,17 +422,6 @@ public final class BenchRunner {
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -11,9 +11,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
+import org.apache.flink.util.FileUtils;
 
 /**
  * A bootstrap in progress, as a file in the savepoint directory ({@code bootstrap-<slot>.inprogress},
@@ -147,23 +146,12 @@ public final class BootstrapMarker {
         }
         Path savepoint = Path.of(Files.readString(file, StandardCharsets.UTF_8).trim());
         try {
-            deleteTree(savepoint);
+            FileUtils.deleteDirectory(savepoint.toFile());
         } catch (IOException e) {
             // files still being written by a job that is stopping: garbage, not a resource held
             log.accept("      could not delete all of the partial savepoint " + savepoint + " (" + e + "): delete it by hand");
         }
         Files.delete(file);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private boolean slotActive(Connection c) throws SQLException {
