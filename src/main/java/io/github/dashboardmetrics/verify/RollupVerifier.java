@@ -25,36 +25,17 @@ public final class RollupVerifier {
             throws SQLException {
         Map<Granularity, BucketWindow> windows = windows(scope);
         List<String> notes = new ArrayList<>();
-        if (sameDatabase(source, rollup)) {
-            // Both sides in ONE snapshot: under traffic the comparison then differs only by what the
-            // job had not committed at that moment (a checkpoint interval and one commit), not by
-            // every change committed while the recomputation ran, which at millions of source rows
-            // takes tens of seconds.
-            Connection c;
-            try {
-                c = openSnapshot(source);
-            } catch (SQLException e) {
-                throw withContext(recomputing(source), e);
-            }
-            try (c) {
-                Map<Granularity, List<RollupEntry>> expected;
-                try {
-                    expected = recompute(c, source, scope, windows, notes);
-                } catch (SQLException e) {
-                    throw withContext(recomputing(source), e);
-                }
-                try {
-                    return report(scope, windows, expected, readActual(c, rollup, scope, windows), notes);
-                } catch (SQLException e) {
-                    throw withContext(readingRollups(rollup), e);
-                }
-            }
-        }
         Map<Granularity, List<RollupEntry>> expected;
-        try (Connection c = openSnapshot(source)) {
-            expected = recompute(c, source, scope, windows, notes);
-        } catch (SQLException e) {
-            throw withContext(recomputing(source), e);
+        try (Connection c = inContext(recomputing(source), () -> openSnapshot(source))) {
+            expected = inContext(recomputing(source), () -> recompute(c, source, scope, windows, notes));
+            if (sameDatabase(source, rollup)) {
+                // Both sides in ONE snapshot: under traffic the comparison then differs only by what
+                // the job had not committed at that moment (a checkpoint interval and one commit),
+                // not by every change committed while the recomputation ran, which at millions of
+                // source rows takes tens of seconds.
+                return report(scope, windows, expected,
+                        inContext(readingRollups(rollup), () -> readActual(c, rollup, scope, windows)), notes);
+            }
         }
         return compare(rollup, scope, expected, notes);
     }
@@ -140,6 +121,20 @@ public final class RollupVerifier {
         } catch (SQLException e) {
             c.close();
             throw e;
+        }
+    }
+
+    /** A step that reads the database. */
+    private interface SqlStep<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs {@code step}; its SQLException says which database failed, and at what ({@code what}). */
+    private static <T> T inContext(String what, SqlStep<T> step) throws SQLException {
+        try {
+            return step.run();
+        } catch (SQLException e) {
+            throw withContext(what, e);
         }
     }
 
