@@ -5,10 +5,15 @@ import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.rollup.Granularity;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
 
 /**
  * Checks the exactness contract: recomputes the three rollup tables from the source tables and
@@ -16,28 +21,62 @@ import java.util.Map;
  * database (the same URL and role, as usual) both are read in ONE REPEATABLE READ snapshot;
  * across databases each side in one of its own, the rollups after the recomputation. Either way
  * the three tiers of a side are consistent with each other, and the comparison is meaningful
- * when the job has caught up with the source as of that snapshot.
+ * when the job has caught up with the source as of that snapshot. With a {@link Recheck}, the rows
+ * that differ are compared again in later snapshots, so that what the job had not yet committed at
+ * the first comparison is not reported while changes keep coming.
  */
 public final class RollupVerifier {
     private RollupVerifier() {}
 
+    /** One comparison; its differences are the report ({@link Recheck#NONE}). */
     public static VerifyReport verify(DatabaseTarget source, DatabaseTarget rollup, VerifyScope scope)
             throws SQLException {
         Map<Granularity, BucketWindow> windows = windows(scope);
         List<String> notes = new ArrayList<>();
-        Map<Granularity, List<RollupEntry>> expected;
-        try (Connection c = inContext(recomputing(source), () -> openSnapshot(source))) {
-            expected = inContext(recomputing(source), () -> recompute(c, source, scope, windows, notes));
-            if (sameDatabase(source, rollup)) {
-                // Both sides in ONE snapshot: under traffic the comparison then differs only by what
-                // the job had not committed at that moment (a checkpoint interval and one commit),
-                // not by every change committed while the recomputation ran, which at millions of
-                // source rows takes tens of seconds.
-                return report(scope, windows, expected,
-                        inContext(readingRollups(rollup), () -> readActual(c, rollup, scope, windows)), notes);
-            }
+        return report(scope, windows, compareOnce(source, rollup, windows, scope.orgId(), notes), notes);
+    }
+
+    /**
+     * One comparison, then, when it finds differences, rechecks of the rows that differed
+     * ({@link Recheck}): the report holds the rows that differed at every comparison, with the
+     * values of the last one.
+     */
+    public static VerifyReport verify(DatabaseTarget source, DatabaseTarget rollup, VerifyScope scope, Recheck recheck)
+            throws SQLException, InterruptedException {
+        Map<Granularity, BucketWindow> windows = windows(scope);
+        List<String> notes = new ArrayList<>();
+        Comparison first = compareOnce(source, rollup, windows, scope.orgId(), notes);
+        if (recheck.within().isZero() || first.differing().isEmpty()) {
+            return report(scope, windows, first, notes);
         }
-        return compare(rollup, scope, expected, notes);
+        int differedFirst = first.differing().size();
+        recheck.progress().accept(differedFirst + " rollup rows differ; comparing them again every "
+                + recheck.every().toMillis() + " ms for up to " + recheck.within().toSeconds()
+                + " s (what the job had not yet committed agrees within seconds)");
+        long startedNanos = System.nanoTime();
+        SortedMap<RollupKey, List<Difference>> differing = first.differing();
+        int rechecks = 0;
+        do {
+            Thread.sleep(recheck.every().toMillis());
+            Comparison again = compareOnce(source, rollup, narrowed(differing.keySet()), orgOf(differing.keySet(), scope),
+                    new ArrayList<>());
+            differing = again.stillDiffering(differing.keySet());
+            rechecks++;
+            recheck.progress().accept("recheck " + rechecks + ": " + differing.size() + " of " + differedFirst
+                    + " rollup rows still differ");
+        } while (!differing.isEmpty()
+                && Duration.ofNanos(System.nanoTime() - startedNanos).plus(recheck.every()).compareTo(recheck.within()) <= 0);
+        String over = rechecks + (rechecks == 1 ? " recheck" : " rechecks") + " in "
+                + Duration.ofNanos(System.nanoTime() - startedNanos).toMillis() + " ms";
+        if (differing.size() < differedFirst) {
+            notes.add((differedFirst - differing.size()) + " of the " + differedFirst
+                    + " rollup rows that differed at the first comparison agreed at a recheck (" + over
+                    + "), as changes the job had not yet committed do; the row counts below are the first comparison's");
+        }
+        if (!differing.isEmpty()) {
+            notes.add(differing.size() + " rollup rows differed at every recheck (" + over + ")");
+        }
+        return report(scope, windows, first.withDifferences(differing), notes);
     }
 
     /**
@@ -55,11 +94,57 @@ public final class RollupVerifier {
                     .filter(e -> scope.orgId() == null || scope.orgId().equals(e.key().organizationId()))
                     .toList());
         }
-        try (Connection c = openSnapshot(rollup)) {
-            return report(scope, windows, expected, readActual(c, rollup, scope, windows), notes);
-        } catch (SQLException e) {
-            throw withContext(readingRollups(rollup), e);
+        return report(scope, windows, Comparison.of(expected, readRollups(rollup, windows, scope.orgId())), notes);
+    }
+
+    /**
+     * Both sides of one comparison in the given windows, and how they differ. In one database (the
+     * same URL and role, as usual) both are read in ONE snapshot: under traffic the comparison then
+     * differs only by what the job had not committed at that moment (a checkpoint interval and one
+     * commit), not by every change committed while the recomputation ran, which at millions of
+     * source rows takes tens of seconds. Across databases the rollups are read after the recomputation.
+     */
+    private static Comparison compareOnce(DatabaseTarget source, DatabaseTarget rollup, Map<Granularity, BucketWindow> windows,
+            Long orgId, List<String> notes) throws SQLException {
+        Map<Granularity, List<RollupEntry>> expected;
+        try (Connection c = inContext(recomputing(source), () -> openSnapshot(source))) {
+            expected = inContext(recomputing(source), () -> recompute(c, source, windows, orgId, notes));
+            if (sameDatabase(source, rollup)) {
+                return Comparison.of(expected, inContext(readingRollups(rollup), () -> readActual(c, rollup, windows, orgId)));
+            }
         }
+        return Comparison.of(expected, readRollups(rollup, windows, orgId));
+    }
+
+    /** The rollup tables in a snapshot of their own. */
+    private static Map<Granularity, List<RollupEntry>> readRollups(DatabaseTarget rollup,
+            Map<Granularity, BucketWindow> windows, Long orgId) throws SQLException {
+        try (Connection c = inContext(readingRollups(rollup), () -> openSnapshot(rollup))) {
+            return inContext(readingRollups(rollup), () -> readActual(c, rollup, windows, orgId));
+        }
+    }
+
+    /**
+     * Per tier with rows to recheck, the narrowest window holding them (a recheck recomputes and
+     * reads only those tiers, and only there).
+     */
+    private static Map<Granularity, BucketWindow> narrowed(Set<RollupKey> keys) {
+        Map<Granularity, BucketWindow> windows = new EnumMap<>(Granularity.class);
+        for (RollupKey key : keys) {
+            Granularity g = key.granularity();
+            BucketWindow w = windows.get(g);
+            Instant from = w == null || key.bucket().isBefore(w.fromInclusive()) ? key.bucket() : w.fromInclusive();
+            Instant to = UtcBuckets.next(g, key.bucket());
+            windows.put(g, new BucketWindow(g, from, w == null || to.isAfter(w.toExclusive()) ? to : w.toExclusive()));
+        }
+        return windows;
+    }
+
+    /** The one organisation of all {@code keys}, or the scope's when they are of several (or of none). */
+    private static Long orgOf(Set<RollupKey> keys, VerifyScope scope) {
+        Set<Long> orgs = new HashSet<>();
+        keys.forEach(key -> orgs.add(key.organizationId()));
+        return orgs.size() == 1 && !orgs.contains(null) ? orgs.iterator().next() : scope.orgId();
     }
 
     private static Map<Granularity, BucketWindow> windows(VerifyScope scope) {
@@ -75,37 +160,37 @@ public final class RollupVerifier {
         return source.jdbcUrl().equals(rollup.jdbcUrl()) && source.user().equals(rollup.user());
     }
 
-    /** The rows the source tables in {@code c}'s snapshot call for, tier by tier. */
-    private static Map<Granularity, List<RollupEntry>> recompute(Connection c, DatabaseTarget source, VerifyScope scope,
-            Map<Granularity, BucketWindow> windows, List<String> notes) throws SQLException {
+    /** The rows the source tables in {@code c}'s snapshot call for, in each tier of {@code windows}. */
+    private static Map<Granularity, List<RollupEntry>> recompute(Connection c, DatabaseTarget source,
+            Map<Granularity, BucketWindow> windows, Long orgId, List<String> notes) throws SQLException {
         ExpectedRollups recomputation = ExpectedRollups.inspect(c, source.schema());
         if (!recomputation.metrics().containsAll(MetricFacts.HITL_QUEUE_METRICS)) {
             notes.add("no table " + source.schema() + ".hitl_queue: " + Metric.HITL_REVIEWS.metricName() + " and "
                     + Metric.HITL_COMPLETIONS.metricName() + " are expected nowhere");
         }
         Map<Granularity, List<RollupEntry>> expected = new EnumMap<>(Granularity.class);
-        for (Granularity g : Granularity.values()) {
-            expected.put(g, recomputation.compute(c, g, windows.get(g), scope.orgId()));
+        for (Map.Entry<Granularity, BucketWindow> w : windows.entrySet()) {
+            expected.put(w.getKey(), recomputation.compute(c, w.getKey(), w.getValue(), orgId));
         }
         return expected;
     }
 
-    /** The rows the rollup tables in {@code c}'s snapshot hold, tier by tier. */
-    private static Map<Granularity, List<RollupEntry>> readActual(Connection c, DatabaseTarget rollup, VerifyScope scope,
-            Map<Granularity, BucketWindow> windows) throws SQLException {
+    /** The rows the rollup tables in {@code c}'s snapshot hold, in each tier of {@code windows}. */
+    private static Map<Granularity, List<RollupEntry>> readActual(Connection c, DatabaseTarget rollup,
+            Map<Granularity, BucketWindow> windows, Long orgId) throws SQLException {
         Map<Granularity, List<RollupEntry>> actual = new EnumMap<>(Granularity.class);
-        for (Granularity g : Granularity.values()) {
-            actual.put(g, ActualRollups.read(c, rollup.schema(), g, windows.get(g), scope.orgId()));
+        for (Map.Entry<Granularity, BucketWindow> w : windows.entrySet()) {
+            actual.put(w.getKey(), ActualRollups.read(c, rollup.schema(), w.getKey(), w.getValue(), orgId));
         }
         return actual;
     }
 
-    private static VerifyReport report(VerifyScope scope, Map<Granularity, BucketWindow> windows,
-            Map<Granularity, List<RollupEntry>> expected, Map<Granularity, List<RollupEntry>> actual, List<String> notes) {
+    private static VerifyReport report(VerifyScope scope, Map<Granularity, BucketWindow> windows, Comparison comparison,
+            List<String> notes) {
         List<VerifyReport.TableResult> tables = new ArrayList<>();
         for (Granularity g : Granularity.values()) {
-            tables.add(new VerifyReport.TableResult(g, windows.get(g), expected.get(g).size(), actual.get(g).size(),
-                    RollupDiff.diff(expected.get(g), actual.get(g))));
+            tables.add(new VerifyReport.TableResult(g, windows.get(g), comparison.expectedRows().get(g),
+                    comparison.actualRows().get(g), comparison.differences(g)));
         }
         return new VerifyReport(scope, tables, notes);
     }

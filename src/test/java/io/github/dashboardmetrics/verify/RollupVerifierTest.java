@@ -28,10 +28,13 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.UUID;
@@ -510,6 +513,65 @@ class RollupVerifierTest {
         } finally {
             verifier.shutdownNow();
         }
+    }
+
+    @Test
+    void aRowThatAgreesInARecheckIsNotReported() throws Exception {
+        // What the job had not committed at the first comparison agrees at a later one: here the
+        // missing row is written after the first comparison, as the job's next commit would. The
+        // EXTRA row stays wrong and is reported; a row that was equal at the first comparison and
+        // is changed afterwards is not compared again.
+        String missing = "DELETE FROM event_metrics_hourly WHERE organization_id = 1"
+                + " AND \"timestamp\" = '2024-03-10T10:00:00Z' AND metric_name = 'documents_processed'";
+        db.execute(SCHEMA, missing);
+        insertRow(DAILY, ORG_B, "2024-03-12T00:00:00Z", "llm_calls", "counter", 1, 1);
+        List<String> progress = new ArrayList<>();
+        Recheck recheck = new Recheck(Duration.ofSeconds(2), Duration.ofMillis(50), line -> {
+            if (progress.isEmpty()) {
+                try {
+                    insertRow(HOURLY, ORG_A, "2024-03-10T10:00:00Z", "documents_processed", "counter", 1, 1);
+                    db.execute(SCHEMA, "UPDATE event_metrics_monthly SET metric_value = metric_value + 1");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            progress.add(line);
+        });
+
+        VerifyReport report = RollupVerifier.verify(db.target(SCHEMA), db.target(SCHEMA), EVERYTHING, recheck);
+
+        assertThat(report.differences()).extracting(Difference::kind, Difference::table, Difference::organizationId)
+                .containsExactly(tuple(Kind.EXTRA, "event_metrics_daily", ORG_B));
+        assertThat(progress).first().asString().contains("2 rollup rows differ");
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note)
+                .contains("1 of the 2 rollup rows that differed at the first comparison agreed at a recheck"));
+        assertThat(verify(EVERYTHING).differences()).as("the monthly rows changed after the first comparison")
+                .extracting(Difference::table).contains("event_metrics_monthly");
+    }
+
+    @Test
+    void rechecksEndAtTheirTimeAndReportWhatStillDiffers() throws Exception {
+        db.execute(SCHEMA, "UPDATE event_metrics_hourly SET metric_count = 7 WHERE organization_id = 1");
+        List<String> progress = new ArrayList<>();
+
+        VerifyReport report = RollupVerifier.verify(db.target(SCHEMA), db.target(SCHEMA), EVERYTHING,
+                new Recheck(Duration.ofMillis(300), Duration.ofMillis(100), progress::add));
+
+        assertThat(report.differences()).isNotEmpty().extracting(Difference::kind).containsOnly(Kind.WRONG_COUNT);
+        assertThat(report.differences()).hasSameSizeAs(verify(EVERYTHING).differences());
+        assertThat(progress).hasSizeBetween(2, 4).last().asString().contains("still differ");
+        assertThat(report.notes()).anySatisfy(note -> assertThat(note).contains("differed at every recheck"));
+    }
+
+    @Test
+    void withoutDifferencesThereIsNoRecheck() throws Exception {
+        List<String> progress = new ArrayList<>();
+
+        VerifyReport report = RollupVerifier.verify(db.target(SCHEMA), db.target(SCHEMA), EVERYTHING,
+                new Recheck(Duration.ofSeconds(30), Duration.ofMillis(50), progress::add));
+
+        assertThat(report.isEqual()).isTrue();
+        assertThat(progress).isEmpty();
     }
 
     /** Until some session waits for a lock (pg_stat_activity), for at most 10 s. */

@@ -69,9 +69,26 @@ class VerifyCommandTest {
         db.execute(SCHEMA, "DELETE FROM event_metrics_daily WHERE metric_name = 'llm_usage'");
         db.execute(SCHEMA, "UPDATE event_metrics_hourly SET metric_count = 7");
 
-        assertThat(run("--max-differences", "1")).isEqualTo(1);
+        assertThat(run("--max-differences", "1", "--recheck-s", "1")).isEqualTo(1);
         assertThat(out.toString()).contains("NOT EQUAL: 3 differences (first 1):", "WRONG_COUNT event_metrics_hourly",
-                "... and 2 more");
+                "... and 2 more", "3 rollup rows differed at every recheck (1 recheck in");
+        assertThat(err.toString()).contains("verify: 3 rollup rows differ; comparing them again every 1000 ms for up to 1 s",
+                "verify: recheck 1: 3 of 3 rollup rows still differ");
+    }
+
+    @Test
+    void withoutRechecksTheFirstComparisonIsTheReport() throws Exception {
+        db.execute(SCHEMA, "UPDATE event_metrics_hourly SET metric_count = 7");
+
+        assertThat(run("--recheck-s", "0")).isEqualTo(1);
+        assertThat(out.toString()).contains("NOT EQUAL: 2 differences").doesNotContain("recheck");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void negativeRecheckIsAUsageError() {
+        assertThat(run("--recheck-s", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--recheck-s must be >= 0");
     }
 
     @Test
@@ -81,7 +98,7 @@ class VerifyCommandTest {
         assertThat(run("--org", "2")).isZero();
         assertThat(run("--from", "2000-01-01", "--to", "2000-01-31")).isZero();
         assertThat(run("--hourly-retention-days", "0", "--daily-retention-days", "0", "--monthly-retention-days", "0",
-                "--org", "1")).isEqualTo(1);
+                "--org", "1", "--recheck-s", "0")).isEqualTo(1);
     }
 
     @Test
