@@ -67,6 +67,7 @@ public final class BootstrapCommand implements Callable<Integer> {
         if (progressEverySeconds < 1) {
             throw new IllegalArgumentException("--progress-every-s must be at least 1, got " + progressEverySeconds);
         }
+        LocalResources.requireWritableDirectory(savepointDir, "--savepoint-dir");
         db.withDefaultTimeouts(DatabaseTarget.Timeouts.LONG_STATEMENTS);
         Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(db.source(), db.rollup(), slot, publication,
                 savepointDir, parallelism, retention.policy(), stateBackend,

@@ -72,6 +72,11 @@ public class DemoCommand implements Callable<Integer> {
                 webPort = socket.getLocalPort(); // printed below, and the reporter reads the job's metrics there
             }
         }
+        LocalResources.requireFreePort(webPort, "--web-port");
+        LocalResources.requireFreePort(dbPort, "--db-port");
+        if (operations.prometheusPort != null) {
+            LocalResources.requireFreePort(operations.prometheusPort, "--prometheus-port");
+        }
         Path stateDir = Files.createTempDirectory("dashboard-metrics-demo-");
         try (EmbeddedDatabase db = EmbeddedDatabase.start(EmbeddedDatabase.Options.defaults().withPort(dbPort))) {
             db.createUnstractSchema(SCHEMA, true);

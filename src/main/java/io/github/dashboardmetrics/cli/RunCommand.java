@@ -138,6 +138,11 @@ public class RunCommand implements Callable<Integer> {
         if (!(StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment)) {
             return runOnCluster(config, reset, writes);
         }
+        LocalResources.requireWritableDirectory(stateDir, "--state-dir");
+        LocalResources.requireFreePort(webPort, "--web-port");
+        if (operations.prometheusPort != null) {
+            LocalResources.requireFreePort(operations.prometheusPort, "--prometheus-port");
+        }
         if (config.fromSavepoint() != null) {
             BootstrapHandOff.check(config);
         }

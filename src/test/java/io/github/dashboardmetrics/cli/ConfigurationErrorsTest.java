@@ -11,6 +11,7 @@ import io.github.dashboardmetrics.sink.ProgressTable;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -314,6 +315,33 @@ class ConfigurationErrorsTest {
                 .failsWith("--state-backend must be rocksdb or hashmap, got: memory");
         run(database(db.jdbcUrl(), "postgres", "--checkpoint-interval-ms", "50"))
                 .failsWith("--checkpoint-interval-ms must be >= 100");
+    }
+
+    @Test
+    void localDirectoriesAndPortsAreCheckedBeforeTheSlotIsCreated() throws Exception {
+        Path file = Files.writeString(stateDir.resolve("a-file"), "not a directory");
+        command(List.of("run", "--state-dir", file.toString(), "--web-port", "0"),
+                database(db.jdbcUrl(), "postgres", "--slot", "local_checks"))
+                .failsWith("--state-dir " + file + ": cannot create the directory (a file of that name exists)");
+        command(List.of("run", "--state-dir", file.resolve("below").toString(), "--web-port", "0"),
+                database(db.jdbcUrl(), "postgres", "--slot", "local_checks"))
+                .failsWith("--state-dir " + file.resolve("below") + ": cannot create the directory");
+        command(List.of("bootstrap", "--savepoint-dir", file.toString()),
+                database(db.jdbcUrl(), "postgres", "--slot", "local_checks"))
+                .failsWith("--savepoint-dir " + file + ": cannot create the directory (a file of that name exists)");
+        try (ServerSocket taken = new ServerSocket(0)) {
+            String port = Integer.toString(taken.getLocalPort());
+            command(List.of("run", "--state-dir", stateDir.toString(), "--web-port", port),
+                    database(db.jdbcUrl(), "postgres", "--slot", "local_checks"))
+                    .failsWith("--web-port " + port + ": cannot listen on it");
+            run(database(db.jdbcUrl(), "postgres", "--slot", "local_checks", "--prometheus-port", port))
+                    .failsWith("--prometheus-port " + port + ": cannot listen on it");
+        }
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'local_checks'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("slots created by the refused commands").isZero();
+        }
     }
 
     @Test
