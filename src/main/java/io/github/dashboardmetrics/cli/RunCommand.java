@@ -144,6 +144,7 @@ public class RunCommand implements Callable<Integer> {
             LocalResources.requireFreePort(operations.prometheusPort, "--prometheus-port");
         }
         if (config.fromSavepoint() != null) {
+            LocalResources.requireSavepoint(config.fromSavepoint());
             BootstrapHandOff.check(config);
         }
         Configuration conf = MetricsJob.flinkConfiguration(config, backend);

@@ -2,7 +2,10 @@ package io.github.dashboardmetrics.sink;
 
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
+import io.github.dashboardmetrics.source.PreflightException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -26,7 +29,9 @@ public final class RollupPromotion {
         }
         long removed = 0;
         long copied = 0;
-        try (Connection c = database.connect()) {
+        try (Connection c = connect(database)) {
+            requireRollupTables(c, database, fromSchema, "--from-schema");
+            requireRollupTables(c, database, toSchema, "--to-schema");
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 for (Granularity g : Granularity.values()) {
@@ -51,6 +56,34 @@ public final class RollupPromotion {
         return new Promoted(removed, copied);
     }
 
+    /** A connection, or a refusal (exit 2, one line) naming the database. */
+    private static Connection connect(DatabaseTarget database) {
+        try {
+            return database.connect();
+        } catch (SQLException e) {
+            throw new PreflightException("cannot use database " + database.jdbcUrl() + " as " + database.user() + ": "
+                    + String.valueOf(e.getMessage()).replaceAll("\\s+", " ").trim(), e);
+        }
+    }
+
+    /** Refuses (exit 2, one line) a schema without the three rollup tables, before anything is locked. */
+    private static void requireRollupTables(Connection c, DatabaseTarget database, String schema, String option)
+            throws SQLException {
+        for (Granularity g : Granularity.values()) {
+            try (PreparedStatement st = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+                st.setString(1, "\"" + schema + "\".\"" + g.table() + "\"");
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new PreflightException(option + " " + schema + ": rollup table " + schema + "." + g.table()
+                                + " is missing in " + database.jdbcUrl()
+                                + " (deploy/postgres/04-rebuild-shadow-tables.sql creates the shadow schema unstract_rebuild)");
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * The live "as of" row becomes the shadow's, in the same transaction: it describes the rows
      * just copied (when the shadow schema has no progress table, the live row is removed).
@@ -58,7 +91,7 @@ public final class RollupPromotion {
     private static void promoteProgress(Connection c, String fromSchema, String toSchema) throws SQLException {
         try (Statement st = c.createStatement()) {
             ProgressTable.reset(c, toSchema);
-            try (java.sql.ResultSet rs = st.executeQuery("SELECT to_regclass('" + ProgressTable.qualified(fromSchema)
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('" + ProgressTable.qualified(fromSchema)
                     + "') IS NOT NULL AND to_regclass('" + ProgressTable.qualified(toSchema) + "') IS NOT NULL")) {
                 rs.next();
                 if (!rs.getBoolean(1)) {

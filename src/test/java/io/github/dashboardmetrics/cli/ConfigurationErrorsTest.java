@@ -214,6 +214,7 @@ class ConfigurationErrorsTest {
     void aBootstrapSavepointStartsOnlyAsItWasBuilt() throws Exception {
         Path savepoint = stateDir.resolve("bootstrap-savepoint");
         Files.createDirectories(savepoint);
+        Files.createFile(savepoint.resolve("_metadata")); // refused before Flink would read it
         new BootstrapRecord("boot", 0x1000, "unstract", RetentionPolicy.DEFAULT).write(savepoint);
         String from = savepoint.toString();
         run(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--slot", "boot", "--from-savepoint", from))
@@ -329,6 +330,10 @@ class ConfigurationErrorsTest {
         command(List.of("bootstrap", "--savepoint-dir", file.toString()),
                 database(db.jdbcUrl(), "postgres", "--slot", "local_checks"))
                 .failsWith("--savepoint-dir " + file + ": cannot create the directory (a file of that name exists)");
+        run(database(db.jdbcUrl(), "postgres", "--slot", "local_checks", "--from-savepoint", file.resolve("nowhere").toString()))
+                .failsWith("--from-savepoint " + file.resolve("nowhere") + ": no such file or directory");
+        run(database(db.jdbcUrl(), "postgres", "--slot", "local_checks", "--from-savepoint", stateDir.toString()))
+                .failsWith("--from-savepoint " + stateDir + ": a directory without a _metadata file");
         try (ServerSocket taken = new ServerSocket(0)) {
             String port = Integer.toString(taken.getLocalPort());
             command(List.of("run", "--state-dir", stateDir.toString(), "--web-port", port),
@@ -342,6 +347,16 @@ class ConfigurationErrorsTest {
             rs.next();
             assertThat(rs.getLong(1)).as("slots created by the refused commands").isZero();
         }
+    }
+
+    @Test
+    void promoteRefusesASchemaWithoutRollupTablesAndAnUnreachableDatabase() throws Exception {
+        command(List.of("promote"), database(db.jdbcUrl(), "postgres", "--from-schema", "empty", "--to-schema", "unstract"))
+                .failsWith("--from-schema empty: rollup table empty.event_metrics_hourly is missing in " + db.jdbcUrl());
+        command(List.of("promote"), database(db.jdbcUrl(), "postgres", "--from-schema", "unstract", "--to-schema", "nowhere"))
+                .failsWith("--to-schema nowhere: rollup table nowhere.event_metrics_hourly is missing");
+        command(List.of("promote"), database("jdbc:postgresql://127.0.0.1:1/unstract", "postgres", "--from-schema", "empty"))
+                .failsWith("cannot use database jdbc:postgresql://127.0.0.1:1/unstract as postgres");
     }
 
     @Test
