@@ -4,6 +4,8 @@ import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.rollup.Granularity;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -168,11 +170,25 @@ public final class RollupVerifier {
             notes.add("no table " + source.schema() + ".hitl_queue: " + Metric.HITL_REVIEWS.metricName() + " and "
                     + Metric.HITL_COMPLETIONS.metricName() + " are expected nowhere");
         }
+        if (orgId != null && !organisationExists(c, source.schema(), orgId)) {
+            // A mistyped --org would otherwise read as EQUAL: nothing expected, nothing written.
+            notes.add("organisation " + orgId + " is not in " + source.schema() + ".organization: no rows of it are expected");
+        }
         Map<Granularity, List<RollupEntry>> expected = new EnumMap<>(Granularity.class);
         for (Map.Entry<Granularity, BucketWindow> w : windows.entrySet()) {
             expected.put(w.getKey(), recomputation.compute(c, w.getKey(), w.getValue(), orgId));
         }
         return expected;
+    }
+
+    private static boolean organisationExists(Connection c, String schema, long orgId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT 1 FROM " + SqlNames.quoted(schema) + ".organization WHERE id = ?")) {
+            st.setLong(1, orgId);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     /** The rows the rollup tables in {@code c}'s snapshot hold, in each tier of {@code windows}. */

@@ -422,7 +422,10 @@ class RollupVerifierTest {
         assertThat(verify(EVERYTHING.withOrg(ORG_B)).differences())
                 .extracting(Difference::kind, Difference::organizationId)
                 .containsExactly(tuple(Kind.WRONG_COUNT, ORG_B));
-        assertThat(verify(EVERYTHING.withOrg(99L)).table(MONTHLY).expectedRows()).isZero();
+        VerifyReport unknown = verify(EVERYTHING.withOrg(99L));
+        assertThat(unknown.table(MONTHLY).expectedRows()).isZero();
+        assertThat(unknown.notes()).contains("organisation 99 is not in unstract.organization: no rows of it are expected");
+        assertThat(orgA.notes()).noneMatch(note -> note.startsWith("organisation"));
     }
 
     @Test
