@@ -88,7 +88,8 @@ public class BackfillCommand implements Callable<Integer> {
         System.out.printf("      %d buckets recomputed in %.1f s%n", total, (System.nanoTime() - started) / 1e9);
 
         System.out.println("[2/3] Comparing with the rollup tables...");
-        VerifyReport report = RollupVerifier.compare(db.rollup(), scope, recomputed, List.of());
+        VerifyReport report = RollupVerifier.compare(db.rollup(), scope, recomputed,
+                RollupVerifier.unknownOrganisation(db.source(), org).stream().toList());
         System.out.println(report.summary(maxDifferences));
         if (dryRun) {
             System.out.println("[3/3] Dry run: nothing written.");

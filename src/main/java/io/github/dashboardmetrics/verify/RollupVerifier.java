@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 
@@ -170,10 +171,7 @@ public final class RollupVerifier {
             notes.add("no table " + source.schema() + ".hitl_queue: " + Metric.HITL_REVIEWS.metricName() + " and "
                     + Metric.HITL_COMPLETIONS.metricName() + " are expected nowhere");
         }
-        if (orgId != null && !organisationExists(c, source.schema(), orgId)) {
-            // A mistyped --org would otherwise read as EQUAL: nothing expected, nothing written.
-            notes.add("organisation " + orgId + " is not in " + source.schema() + ".organization: no rows of it are expected");
-        }
+        unknownOrganisation(c, source.schema(), orgId).ifPresent(notes::add);
         Map<Granularity, List<RollupEntry>> expected = new EnumMap<>(Granularity.class);
         for (Map.Entry<Granularity, BucketWindow> w : windows.entrySet()) {
             expected.put(w.getKey(), recomputation.compute(c, w.getKey(), w.getValue(), orgId));
@@ -181,12 +179,29 @@ public final class RollupVerifier {
         return expected;
     }
 
-    private static boolean organisationExists(Connection c, String schema, long orgId) throws SQLException {
+    /**
+     * A note when {@code orgId} (given) is not in the source's organization table: a mistyped
+     * {@code --org} would otherwise read as EQUAL, nothing expected and nothing written.
+     */
+    public static Optional<String> unknownOrganisation(DatabaseTarget source, Long orgId) throws SQLException {
+        if (orgId == null) {
+            return Optional.empty();
+        }
+        try (Connection c = inContext(recomputing(source), source::connect)) {
+            return inContext(recomputing(source), () -> unknownOrganisation(c, source.schema(), orgId));
+        }
+    }
+
+    private static Optional<String> unknownOrganisation(Connection c, String schema, Long orgId) throws SQLException {
+        if (orgId == null) {
+            return Optional.empty();
+        }
         try (PreparedStatement st = c.prepareStatement(
                 "SELECT 1 FROM " + SqlNames.quoted(schema) + ".organization WHERE id = ?")) {
             st.setLong(1, orgId);
             try (ResultSet rs = st.executeQuery()) {
-                return rs.next();
+                return rs.next() ? Optional.empty()
+                        : Optional.of("organisation " + orgId + " is not in " + schema + ".organization: no rows of it are expected");
             }
         }
     }

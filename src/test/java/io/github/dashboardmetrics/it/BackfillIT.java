@@ -74,7 +74,9 @@ class BackfillIT {
             assertThat(RollupVerifier.verify(target, target, range).isEqual()).isFalse();
 
             String oneOrg = run(append(base, "--org", Long.toString(victim)));
-            assertThat(oneOrg).contains("Corrected in one transaction");
+            assertThat(oneOrg).contains("Corrected in one transaction").doesNotContain("is not in");
+            assertThat(run(append(base, "--org", "987654321", "--dry-run")))
+                    .contains("Note: organisation 987654321 is not in unstract.organization: no rows of it are expected");
             assertThat(RollupVerifier.verify(target, target, range.withOrg(victim)).isEqual()).isTrue();
             VerifyReport others = RollupVerifier.verify(target, target, range.withOrg(bystander));
             assertThat(others.isEqual()).as("another organisation's rows are not touched").isFalse();
