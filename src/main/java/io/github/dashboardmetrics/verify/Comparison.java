@@ -42,6 +42,11 @@ record Comparison(Map<Granularity, Integer> expectedRows, Map<Granularity, Integ
         return new Comparison(expectedRows, actualRows, left);
     }
 
+    /** What the recomputation expects of a row, from its differences ({@code null}: no row, an EXTRA one). */
+    static RollupValue expected(List<Difference> differences) {
+        return differences.get(0).expected(); // every difference of one row carries the same two values
+    }
+
     /** The differences in tier {@code g}, ordered by row, then kind. */
     List<Difference> differences(Granularity g) {
         return differing.values().stream().flatMap(List::stream).filter(d -> d.key().granularity() == g).toList();

@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -77,7 +78,13 @@ public final class RollupVerifier {
                     + "), as changes the job had not yet committed do; the row counts below are the first comparison's");
         }
         if (!differing.isEmpty()) {
-            notes.add(differing.size() + " rollup rows differed at every recheck (" + over + ")");
+            SortedMap<RollupKey, List<Difference>> last = differing;
+            long changing = last.keySet().stream()
+                    .filter(key -> !Objects.equals(Comparison.expected(first.differing().get(key)), Comparison.expected(last.get(key))))
+                    .count();
+            notes.add(differing.size() + " rollup rows differed at every recheck (" + over + ")" + (changing == 0 ? ""
+                    : "; " + changing + " of them changed at the source meanwhile, still receiving changes: run verify"
+                            + " again, or with a longer --recheck-s, to tell a lag from a wrong row"));
         }
         return report(scope, windows, first.withDifferences(differing), notes);
     }

@@ -567,6 +567,39 @@ class RollupVerifierTest {
     }
 
     @Test
+    void aRowStillChangingAtTheSourceIsToldApart() throws Exception {
+        // Two wrong rows; the source of one of them changes after the first comparison (a row
+        // still receiving changes): both are reported, and the note says which kind one is.
+        db.execute(SCHEMA, "UPDATE event_metrics_daily SET metric_count = metric_count + 5 WHERE organization_id = 1"
+                + " AND \"date\" = '2024-03-10' AND metric_name = 'documents_processed'");
+        db.execute(SCHEMA, "UPDATE event_metrics_daily SET metric_count = metric_count + 5 WHERE organization_id = 2"
+                + " AND \"date\" = '2024-02-14' AND metric_name = 'llm_calls'");
+        UUID changing = id("a usage row written between the comparisons");
+        List<String> progress = new ArrayList<>();
+        try {
+            VerifyReport report = RollupVerifier.verify(db.target(SCHEMA), db.target(SCHEMA), EVERYTHING,
+                    new Recheck(Duration.ofMillis(200), Duration.ofMillis(100), line -> {
+                        if (progress.isEmpty()) {
+                            try (Connection c = db.connect(SCHEMA)) {
+                                new SourceRows(c).usage(changing, ORG_B, "llm", "extraction", 0.5, "2024-02-14T15:30:00Z");
+                            } catch (SQLException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                        progress.add(line);
+                    }));
+
+            assertThat(report.differences()).extracting(Difference::kind, Difference::organizationId)
+                    .containsExactly(tuple(Kind.WRONG_COUNT, ORG_A), tuple(Kind.WRONG_VALUE, ORG_B),
+                            tuple(Kind.WRONG_COUNT, ORG_B)); // the new usage row: a counter's value is its count
+            assertThat(report.notes()).anySatisfy(note -> assertThat(note)
+                    .contains("2 rollup rows differed at every recheck", "1 of them changed at the source meanwhile"));
+        } finally {
+            db.execute(SCHEMA, "DELETE FROM usage WHERE id = '" + changing + "'");
+        }
+    }
+
+    @Test
     void withoutDifferencesThereIsNoRecheck() throws Exception {
         List<String> progress = new ArrayList<>();
 
