@@ -32,7 +32,7 @@ import java.util.SortedMap;
 public final class RollupVerifier {
     private RollupVerifier() {}
 
-    /** One comparison; its differences are the report ({@link Recheck#NONE}). */
+    /** One comparison; its differences are the report (no {@link Recheck}). */
     public static VerifyReport verify(DatabaseTarget source, DatabaseTarget rollup, VerifyScope scope)
             throws SQLException {
         Map<Granularity, BucketWindow> windows = windows(scope);
@@ -80,7 +80,8 @@ public final class RollupVerifier {
         if (!differing.isEmpty()) {
             SortedMap<RollupKey, List<Difference>> last = differing;
             long changing = last.keySet().stream()
-                    .filter(key -> !Objects.equals(Comparison.expected(first.differing().get(key)), Comparison.expected(last.get(key))))
+                    .filter(key -> !Objects.equals(Comparison.expected(first.differing().get(key)),
+                            Comparison.expected(last.get(key))))
                     .count();
             notes.add(differing.size() + " rollup rows differed at every recheck (" + over + ")" + (changing == 0 ? ""
                     : "; " + changing + " of them changed at the source meanwhile, still receiving changes: run verify"
