@@ -108,13 +108,12 @@ class ConsistentSnapshotsIT {
                             Thread.sleep(50); // the pace of the load, not a wait for a condition
                             return changes;
                         })) {
-                            long changesBefore = paced.changes();
+                            Await.until("the paced workload writing", CATCH_UP, paced::changes, n -> n >= 100);
                             VerifyReport underLoad = RollupVerifier.verify(target, target,
                                     VerifyScope.everything(Instant.now()), new Recheck(CATCH_UP, Duration.ofSeconds(1),
                                             line -> System.out.println("ConsistentSnapshotsIT: verify: " + line)));
                             System.out.println(underLoad.summary(5));
                             assertThat(underLoad.isEqual()).as("verify while changes keep coming").isTrue();
-                            assertThat(paced.changes()).as("changes written while verify ran").isGreaterThan(changesBefore);
                         }
                         VerifyReport report = Exactness.awaitExact(target, target);
                         System.out.println(report.summary(5));
