@@ -3,11 +3,12 @@ package io.github.dashboardmetrics.sink;
 import io.github.dashboardmetrics.config.DatabaseTarget;
 import io.github.dashboardmetrics.rollup.Granularity;
 import io.github.dashboardmetrics.source.PreflightException;
+import io.github.dashboardmetrics.source.SourcePreflight;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
 
 /**
  * The switch-over of a rebuild: replaces the contents of the live rollup tables with those of a
@@ -69,17 +70,12 @@ public final class RollupPromotion {
     /** Refuses (exit 2, one line) a schema without the three rollup tables, before anything is locked. */
     private static void requireRollupTables(Connection c, DatabaseTarget database, String schema, String option)
             throws SQLException {
+        Set<String> tables = SourcePreflight.tablesIn(c, schema);
         for (Granularity g : Granularity.values()) {
-            try (PreparedStatement st = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-                st.setString(1, "\"" + schema + "\".\"" + g.table() + "\"");
-                try (ResultSet rs = st.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        throw new PreflightException(option + " " + schema + ": rollup table " + schema + "." + g.table()
-                                + " is missing in " + database.jdbcUrl()
-                                + " (deploy/postgres/04-rebuild-shadow-tables.sql creates the shadow schema unstract_rebuild)");
-                    }
-                }
+            if (!tables.contains(g.table())) {
+                throw new PreflightException(option + " " + schema + ": rollup table " + schema + "." + g.table()
+                        + " is missing in " + database.jdbcUrl()
+                        + " (deploy/postgres/04-rebuild-shadow-tables.sql creates the shadow schema unstract_rebuild)");
             }
         }
     }

@@ -384,7 +384,8 @@ public final class SourcePreflight {
         return captured;
     }
 
-    static Set<String> tablesIn(Connection c, String schema) throws SQLException {
+    /** The tables of {@code schema} this role can see (information_schema). */
+    public static Set<String> tablesIn(Connection c, String schema) throws SQLException {
         Set<String> names = new TreeSet<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = ?")) {
