@@ -37,7 +37,7 @@ public final class RollupVerifier {
             throws SQLException {
         Map<Granularity, BucketWindow> windows = windows(scope);
         List<String> notes = new ArrayList<>();
-        return report(scope, windows, compareOnce(source, rollup, windows, scope.orgId(), notes), notes);
+        return report(scope, windows, firstComparison(source, rollup, scope, windows, notes), notes);
     }
 
     /**
@@ -49,7 +49,7 @@ public final class RollupVerifier {
             throws SQLException, InterruptedException {
         Map<Granularity, BucketWindow> windows = windows(scope);
         List<String> notes = new ArrayList<>();
-        Comparison first = compareOnce(source, rollup, windows, scope.orgId(), notes);
+        Comparison first = firstComparison(source, rollup, scope, windows, notes);
         if (recheck.within().isZero() || first.differing().isEmpty()) {
             return report(scope, windows, first, notes);
         }
@@ -106,6 +106,13 @@ public final class RollupVerifier {
                     .toList());
         }
         return report(scope, windows, Comparison.of(expected, readRollups(rollup, windows, scope.orgId())), notes);
+    }
+
+    /** The comparison of the whole scope, with the notes on the scope itself (rechecks add none). */
+    private static Comparison firstComparison(DatabaseTarget source, DatabaseTarget rollup, VerifyScope scope,
+            Map<Granularity, BucketWindow> windows, List<String> notes) throws SQLException {
+        unknownOrganisation(source, scope.orgId()).ifPresent(notes::add);
+        return compareOnce(source, rollup, windows, scope.orgId(), notes);
     }
 
     /**
@@ -179,7 +186,6 @@ public final class RollupVerifier {
             notes.add("no table " + source.schema() + ".hitl_queue: " + Metric.HITL_REVIEWS.metricName() + " and "
                     + Metric.HITL_COMPLETIONS.metricName() + " are expected nowhere");
         }
-        unknownOrganisation(c, source.schema(), orgId).ifPresent(notes::add);
         Map<Granularity, List<RollupEntry>> expected = new EnumMap<>(Granularity.class);
         for (Map.Entry<Granularity, BucketWindow> w : windows.entrySet()) {
             expected.put(w.getKey(), recomputation.compute(c, w.getKey(), w.getValue(), orgId));
@@ -195,23 +201,16 @@ public final class RollupVerifier {
         if (orgId == null) {
             return Optional.empty();
         }
-        try (Connection c = inContext(recomputing(source), source::connect)) {
-            return inContext(recomputing(source), () -> unknownOrganisation(c, source.schema(), orgId));
-        }
-    }
-
-    private static Optional<String> unknownOrganisation(Connection c, String schema, Long orgId) throws SQLException {
-        if (orgId == null) {
-            return Optional.empty();
-        }
-        try (PreparedStatement st = c.prepareStatement(
-                "SELECT 1 FROM " + SqlNames.quoted(schema) + ".organization WHERE id = ?")) {
-            st.setLong(1, orgId);
-            try (ResultSet rs = st.executeQuery()) {
-                return rs.next() ? Optional.empty()
-                        : Optional.of("organisation " + orgId + " is not in " + schema + ".organization: no rows of it are expected");
+        return inContext(recomputing(source), () -> {
+            try (Connection c = source.connect(); PreparedStatement st = c.prepareStatement(
+                    "SELECT 1 FROM " + SqlNames.quoted(source.schema()) + ".organization WHERE id = ?")) {
+                st.setLong(1, orgId);
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? Optional.<String>empty() : Optional.of("organisation " + orgId + " is not in "
+                            + source.schema() + ".organization: no rows of it are expected");
+                }
             }
-        }
+        });
     }
 
     /** The rows the rollup tables in {@code c}'s snapshot hold, in each tier of {@code windows}. */
