@@ -203,7 +203,7 @@ public final class BenchRunner {
             try {
                 Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
                         benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend,
-                        Duration.ofSeconds(SlotCreationWait.DEFAULT_LIMIT_SECONDS)), line -> say("%s", line));
+                        Duration.ofSeconds(SlotCreationWait.DEFAULT_LIMIT_SECONDS), false), line -> say("%s", line));
                 return new BootstrapMeasured(outcome.seconds(), jvm.peakHeapMb(), jvm.peakHeapAfterGcMb(), jvm.sampledPeakRssMb());
             } finally {
                 JfrPhases.stop(recording);

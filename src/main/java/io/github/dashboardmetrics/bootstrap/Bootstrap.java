@@ -34,9 +34,12 @@ public final class Bootstrap {
      *
      * @param slotWait how long the slot's creation may wait for transactions open when it began
      *     (zero: no limit)
+     * @param deferIndexes the rollup tables are empty and nobody reads them until the commit: their
+     *     secondary indexes are built after the rows ({@link DeferredIndexes})
      */
     public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication,
-            Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend, Duration slotWait) {
+            Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend, Duration slotWait,
+            boolean deferIndexes) {
         public Settings {
             stateBackend = StateBackendDefaults.parse(stateBackend);
             if (parallelism < 1) {
@@ -67,6 +70,9 @@ public final class Bootstrap {
         progress.accept("[1/4] Checking the databases...");
         SourcePreflight.Result checked = SourcePreflight.check(s.source(), s.rollup(), s.publication());
         StagedRollups.requireTemporaryTables(s.rollup());
+        if (s.deferIndexes()) {
+            DeferredIndexes.requireEmptyOwnedTables(s.rollup());
+        }
         Files.createDirectories(s.savepointDir());
         BootstrapMarker marker = new BootstrapMarker(s.savepointDir(), s.slot());
         marker.cleanUpAfterAnEarlierAttempt(s.source(), progress);
@@ -100,12 +106,13 @@ public final class Bootstrap {
         long consistentPoint;
         BackfillWriter.Applied applied;
         long buckets;
+        int indexesRebuilt;
         // The final rows are merged into the rollup tables in batches as they arrive, while the
         // savepoint is written, in one transaction committed once it is complete: nothing of the
         // rollups is held in the JVM, and nothing is committed for a bootstrap that fails.
         RetentionPolicy r = s.retention();
         try (StagedRollups staged = new StagedRollups(s.rollup(), () -> new VerifyScope(null, null, null, r.hourlyDays(),
-                r.dailyDays(), r.monthlyDays(), Instant.now()))) {
+                r.dailyDays(), r.monthlyDays(), Instant.now()), s.deferIndexes())) {
             ExportedSnapshotSlot created;
             try {
                 created = ExportedSnapshotSlot.create(s.source(), s.slot(), s.slotWait(), progress);
@@ -144,14 +151,18 @@ public final class Bootstrap {
             progress.accept(String.format(Locale.ROOT, "      savepoint %s; %d rows read, %d buckets, %d refused rows (%.1f s)",
                     savepoint, result.rowsRead(), buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
 
-            progress.accept("[4/4] Writing the rollup tables to match: the last rows, then one commit...");
+            progress.accept("[4/4] Writing the rollup tables to match: the last rows, "
+                    + (s.deferIndexes() ? "their secondary indexes built again (--defer-indexes), " : "")
+                    + "then one commit...");
             applied = staged.finish();
+            indexesRebuilt = staged.deferredIndexes();
         }
         if (!result.deadLetters().isEmpty()) {
             DeadLetterTable.insertAll(s.rollup(), result.deadLetters());
         }
-        progress.accept(String.format(Locale.ROOT, "      %d rows upserted, %d deleted; %d dead letters", applied.upserted(),
-                applied.deleted(), result.deadLetters().size()));
+        progress.accept(String.format(Locale.ROOT, "      %d rows upserted, %d deleted%s; %d dead letters", applied.upserted(),
+                applied.deleted(), s.deferIndexes() ? ", " + indexesRebuilt + " indexes built again" : "",
+                result.deadLetters().size()));
         marker.end();
         return new Outcome(savepoint, consistentPoint, result.rowsRead(), buckets, result.deadLetters().size(), applied.upserted(),
                 applied.deleted(), (System.nanoTime() - started) / 1e9);

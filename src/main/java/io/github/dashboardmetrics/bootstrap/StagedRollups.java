@@ -55,6 +55,9 @@ public final class StagedRollups implements AutoCloseable {
 
     private final DatabaseTarget rollup;
     private final Supplier<VerifyScope> scopeAtFirstMerge;
+    /** {@code --defer-indexes}: the tables' secondary indexes dropped when the transaction opens, built again before its commit. */
+    private final boolean deferIndexes;
+    private volatile DeferredIndexes deferred;
     private final Map<Granularity, ByteArrayOutputStream> pending = new EnumMap<>(Granularity.class);
     private final Map<Granularity, Integer> pendingRows = new EnumMap<>(Granularity.class);
     private Connection connection;
@@ -76,8 +79,18 @@ public final class StagedRollups implements AutoCloseable {
      *     rows are merged (the bootstrap's are verify's default scope at that time)
      */
     public StagedRollups(DatabaseTarget rollup, Supplier<VerifyScope> scopeAtFirstMerge) {
+        this(rollup, scopeAtFirstMerge, false);
+    }
+
+    /**
+     * @param deferIndexes drop the rollup tables' secondary indexes as the transaction opens and
+     *     build them again before its commit ({@link DeferredIndexes}): only for empty tables
+     *     nobody reads meanwhile
+     */
+    public StagedRollups(DatabaseTarget rollup, Supplier<VerifyScope> scopeAtFirstMerge, boolean deferIndexes) {
         this.rollup = rollup;
         this.scopeAtFirstMerge = scopeAtFirstMerge;
+        this.deferIndexes = deferIndexes;
         for (Granularity g : Granularity.values()) {
             pending.put(g, new ByteArrayOutputStream());
             pendingRows.put(g, 0);
@@ -136,6 +149,11 @@ public final class StagedRollups implements AutoCloseable {
         }
     }
 
+    /** Indexes dropped by {@code --defer-indexes} so far, which {@link #finish} builds again. */
+    public int deferredIndexes() {
+        return deferred == null ? 0 : deferred.count();
+    }
+
     /** Rows staged so far: the non-empty buckets of the three tiers. */
     public long staged() {
         return staged;
@@ -149,7 +167,9 @@ public final class StagedRollups implements AutoCloseable {
     /**
      * Merges the rows not merged yet, deletes the rows of each tier's window that no staged row
      * stands for (rows outside the window are neither written nor removed), and commits: each
-     * rollup table then holds exactly the staged rows of its tier inside the window.
+     * rollup table then holds exactly the staged rows of its tier inside the window. With
+     * {@code --defer-indexes} the tables were empty, so there is nothing to delete; the dropped
+     * indexes are built instead.
      */
     public BackfillWriter.Applied finish() throws SQLException {
         long deleted = 0;
@@ -159,16 +179,10 @@ public final class StagedRollups implements AutoCloseable {
             }
             awaitInFlight();
             Connection c = connection();
-            try (Statement st = c.createStatement()) {
-                for (Granularity g : Granularity.values()) {
-                    st.execute("ANALYZE " + stagingTable(g)); // the anti-join below is planned on real counts
-                }
-            }
-            for (Granularity g : Granularity.values()) {
-                BucketWindow window = scope().window(g);
-                if (!window.isEmpty()) {
-                    deleted += run(c, deleteUnstaged(g, window), window, g);
-                }
+            if (deferred == null) {
+                deleted = deleteUnstaged(c);
+            } else {
+                deferred.rebuild(c);
             }
             c.commit();
         } catch (SQLException e) {
@@ -176,6 +190,23 @@ public final class StagedRollups implements AutoCloseable {
             throw e;
         }
         return new BackfillWriter.Applied(upserted, deleted);
+    }
+
+    /** The rows of each tier's window that no staged row stands for, deleted; how many. */
+    private long deleteUnstaged(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (Granularity g : Granularity.values()) {
+                st.execute("ANALYZE " + stagingTable(g)); // the anti-join below is planned on real counts
+            }
+        }
+        long deleted = 0;
+        for (Granularity g : Granularity.values()) {
+            BucketWindow window = scope().window(g);
+            if (!window.isEmpty()) {
+                deleted += run(c, deleteUnstaged(g, window), window, g);
+            }
+        }
+        return deleted;
     }
 
     private VerifyScope scope() {
@@ -299,8 +330,10 @@ public final class StagedRollups implements AutoCloseable {
                 upserted += run(c, upsertBatch(g, window), window, g);
             }
             try (Statement st = c.createStatement()) {
-                st.execute("INSERT INTO " + stagingTable(g) + " SELECT organization_id, bucket, metric_name FROM "
-                        + incomingTable(g));
+                if (deferred == null) { // with --defer-indexes the tables were empty: nothing to delete, no keys needed
+                    st.execute("INSERT INTO " + stagingTable(g) + " SELECT organization_id, bucket, metric_name FROM "
+                            + incomingTable(g));
+                }
                 st.execute("TRUNCATE " + incomingTable(g));
             }
         } catch (IOException e) {
@@ -331,6 +364,9 @@ public final class StagedRollups implements AutoCloseable {
                                 + " metric_value double precision NOT NULL, metric_count integer NOT NULL) ON COMMIT DROP");
                         st.execute("CREATE TEMP TABLE " + stagingTable(g) + " (" + keyColumns(g) + ") ON COMMIT DROP");
                     }
+                }
+                if (deferIndexes) {
+                    deferred = DeferredIndexes.drop(c, rollup.schema());
                 }
             } catch (SQLException e) {
                 c.close();

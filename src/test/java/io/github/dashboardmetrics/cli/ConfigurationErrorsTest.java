@@ -8,6 +8,7 @@ import io.github.dashboardmetrics.demo.ReplicationClient;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.sink.DeadLetterTable;
 import io.github.dashboardmetrics.sink.ProgressTable;
+import io.github.dashboardmetrics.verify.SourceRows;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -176,6 +177,21 @@ class ConfigurationErrorsTest {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    @Test
+    void bootstrapDefersIndexesOnlyOfEmptyTables() throws Exception {
+        db.createUnstractSchema("filled", false);
+        try (Connection c = db.target("filled").connect(); Statement st = c.createStatement()) {
+            new SourceRows(c).organization(1, "org_1");
+            st.execute("INSERT INTO event_metrics_daily (id, created_at, modified_at, date, metric_name, metric_type,"
+                    + " metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(), now(), now(),"
+                    + " '2026-11-01', 'llm_calls', 'counter', 1, 1, 'default', '', 1)");
+        }
+        bootstrap(database(db.jdbcUrl(), "postgres", "--db-schema", "unstract", "--rollup-db-schema", "filled",
+                "--slot", "deferred", "--defer-indexes"))
+                .failsWith("--defer-indexes: \"filled\".\"event_metrics_daily\" holds rows");
+        assertThat(slots("deferred")).as("no slot created before the refusal").isZero();
     }
 
     @Test

@@ -80,6 +80,12 @@ class BootstrapIT {
                         dir.resolve("savepoints").toString(), "--state-backend", bootstrapBackend,
                         "--rollup-db-schema", rollupSchema));
                 bootstrapArgs.addAll(parallelism(bootstrapParallelism));
+                if (shadow) { // the shadow tables are new and empty: their indexes built after the rows
+                    bootstrapArgs.add("--defer-indexes");
+                }
+                String indexesOfTheRollups = "SELECT string_agg(indexname || ' ' || indexdef, '; ' ORDER BY indexname)"
+                        + " FROM pg_indexes WHERE schemaname = '" + rollupSchema + "' AND tablename LIKE 'event_metrics_%'";
+                String indexesBefore = Sql.stringValue(target, indexesOfTheRollups);
                 JobProcess.Command bootstrapCommand = JobProcess.Command.of("bootstrap", bootstrapArgs);
 
                 // Killed midway, while it reads: its slot is left behind, and the marker that names it.
@@ -110,6 +116,10 @@ class BootstrapIT {
                 assertThat(Sql.longValue(target, "SELECT count(*) FROM pg_replication_slots"))
                         .as("one slot: the second attempt's, nothing orphaned").isEqualTo(1);
                 assertThat(dir.resolve("savepoints").resolve("bootstrap-boot.inprogress")).doesNotExist();
+                assertThat(Sql.stringValue(target, indexesOfTheRollups)).as("the rollup tables' indexes").isEqualTo(indexesBefore);
+                if (shadow) {
+                    assertThat(bootstrap.log()).containsPattern(" [1-9][0-9]* indexes built again");
+                }
                 System.out.println("changes during the bootstrap: " + during);
                 assertThat(during).isPositive();
                 List<String> printed = printedRunCommand(bootstrap.log());

@@ -25,6 +25,14 @@ final class Sql {
         }
     }
 
+    /** The first column of the first row {@code sql} returns, as text. */
+    static String stringValue(DatabaseTarget target, String sql) throws Exception {
+        try (Connection c = target.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /**
      * A daily rollup row no source row supports, {@code daysAgo} days back, for the smallest
      * organisation id: what the Celery task or a rule since changed leaves behind, and only a

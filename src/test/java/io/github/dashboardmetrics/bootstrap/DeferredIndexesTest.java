@@ -1,0 +1,201 @@
+package io.github.dashboardmetrics.bootstrap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.dashboardmetrics.config.DatabaseTarget;
+import io.github.dashboardmetrics.demo.EmbeddedDatabase;
+import io.github.dashboardmetrics.rollup.Granularity;
+import io.github.dashboardmetrics.rollup.RollupRow;
+import io.github.dashboardmetrics.source.PreflightException;
+import io.github.dashboardmetrics.verify.SourceRows;
+import io.github.dashboardmetrics.verify.VerifyScope;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code bootstrap --defer-indexes}, against a real PostgreSQL: a shadow schema made as
+ * {@code deploy/postgres/04-rebuild-shadow-tables.sql} makes it (copies of Unstract's rollup
+ * tables, every index included) ends up with the same rows as without the option and with exactly
+ * the indexes it had; a bootstrap that fails leaves them as they were; tables with rows, or owned
+ * by another role, are refused up front.
+ */
+class DeferredIndexesTest {
+    private static final String LIVE = "unstract";
+    private static final String SHADOW = "unstract_rebuild";
+    private static final Instant NOW = Instant.parse("2026-03-10T12:30:00Z");
+    private static final VerifyScope SCOPE = new VerifyScope(null, null, null, 3, 30, 0, NOW);
+    private static final long HOUR = Instant.parse("2026-03-10T07:00:00Z").toEpochMilli();
+    private static final long DAY = Instant.parse("2026-03-09T00:00:00Z").toEpochMilli();
+    private static EmbeddedDatabase db;
+    private static DatabaseTarget shadow;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = EmbeddedDatabase.start();
+        db.createUnstractSchema(LIVE, false);
+        try (Connection c = db.target(LIVE).connect(); Statement st = c.createStatement()) {
+            new SourceRows(c).organization(1, "org_1").organization(2, "org_2");
+            st.execute("CREATE SCHEMA " + SHADOW);
+            for (Granularity g : Granularity.values()) {
+                st.execute("CREATE TABLE " + SHADOW + "." + g.table() + " (LIKE " + LIVE + "." + g.table() + " INCLUDING ALL)");
+            }
+            // An index in a shape the copy must keep: partial, on an expression, with a comment.
+            st.execute("CREATE INDEX recent_costs ON " + SHADOW + ".event_metrics_daily (lower(metric_name))"
+                    + " WHERE metric_value > 0");
+            st.execute("COMMENT ON INDEX " + SHADOW + ".recent_costs IS 'the dashboard''s cost panel'");
+            st.execute("CREATE ROLE someone_else LOGIN");
+            st.execute("GRANT USAGE ON SCHEMA " + SHADOW + " TO someone_else");
+            st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + SHADOW + " TO someone_else");
+        }
+        shadow = db.target(SHADOW);
+    }
+
+    @AfterAll
+    static void stop() {
+        db.close();
+    }
+
+    @BeforeEach
+    void emptyShadowTables() throws Exception {
+        try (Connection c = shadow.connect(); Statement st = c.createStatement()) {
+            for (Granularity g : Granularity.values()) {
+                st.execute("TRUNCATE " + g.table());
+            }
+        }
+    }
+
+    @Test
+    void theRowsAreWrittenAndEveryIndexIsBuiltAgainAsItWas() throws Exception {
+        List<String> indexesBefore = indexes();
+        assertThat(indexesBefore).hasSizeGreaterThan(20).anyMatch(i -> i.contains("recent_costs"))
+                .anyMatch(i -> i.contains("the dashboard's cost panel"));
+        int deferred;
+        try (StagedRollups staged = new StagedRollups(shadow, () -> SCOPE, true)) {
+            for (int i = 0; i < StagedRollups.ROWS_PER_COPY + 3; i++) { // more than one batch
+                staged.add(new RollupRow(Granularity.HOURLY, 1 + i % 2, "metric_" + i, "counter", HOUR, i, 1, 0L));
+            }
+            staged.add(new RollupRow(Granularity.DAILY, 1, "documents_processed", "counter", DAY, 5, 5, 0L));
+            // Once the first batch is merged the secondary indexes are gone, inside the transaction.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (staged.upserted() < StagedRollups.ROWS_PER_COPY && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(staged.upserted()).isEqualTo(StagedRollups.ROWS_PER_COPY);
+            deferred = staged.deferredIndexes();
+            staged.finish();
+        }
+        // Nine of Django's and Unstract's on each table, and the partial one: all but the primary and unique keys.
+        assertThat(deferred).isEqualTo(indexesBefore.size() - 6);
+        assertThat(indexes()).isEqualTo(indexesBefore);
+        assertThat(count("event_metrics_hourly")).isEqualTo(StagedRollups.ROWS_PER_COPY + 3);
+        assertThat(count("event_metrics_daily")).isEqualTo(1);
+        // And the planner uses a rebuilt index.
+        try (Connection c = shadow.connect(); Statement st = c.createStatement()) {
+            st.execute("ANALYZE event_metrics_hourly");
+            st.execute("SET enable_seqscan = off");
+            assertThat(plan(st, "SELECT * FROM event_metrics_hourly WHERE project = 'default'"))
+                    .contains("Index").doesNotContain("Seq Scan");
+        }
+    }
+
+    @Test
+    void aBootstrapThatFailsLeavesTheIndexesAsTheyWere() throws Exception {
+        List<String> indexesBefore = indexes();
+        try (StagedRollups staged = new StagedRollups(shadow, () -> SCOPE, true)) {
+            for (int i = 0; i < StagedRollups.ROWS_PER_COPY; i++) {
+                staged.add(new RollupRow(Granularity.HOURLY, 1, "m" + i, "counter", HOUR, 1, 1, 0L));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (staged.upserted() < StagedRollups.ROWS_PER_COPY && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(staged.deferredIndexes()).isPositive();
+            // closed without finish: the bootstrap failed after the rows began to arrive
+        }
+        assertThat(indexes()).isEqualTo(indexesBefore);
+        assertThat(count("event_metrics_hourly")).isZero();
+    }
+
+    @Test
+    void tablesWithRowsAreRefusedUpFront() throws Exception {
+        try (Connection c = shadow.connect(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO event_metrics_monthly (id, created_at, modified_at, month, metric_name, metric_type,"
+                    + " metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(), now(), now(),"
+                    + " '2026-01-01', 'llm_calls', 'counter', 1, 1, 'default', '', 1)");
+        }
+        assertThatThrownBy(() -> DeferredIndexes.requireEmptyOwnedTables(shadow)).isInstanceOf(PreflightException.class)
+                .hasMessageContaining("\"" + SHADOW + "\".\"event_metrics_monthly\" holds rows");
+    }
+
+    @Test
+    void tablesOfAnotherRoleAreRefusedUpFront() {
+        DeferredIndexes.requireEmptyOwnedTables(shadow); // empty, and the embedded database's user owns them
+        DatabaseTarget notOwner = new DatabaseTarget(db.jdbcUrl(), "someone_else", "", SHADOW);
+        assertThatThrownBy(() -> DeferredIndexes.requireEmptyOwnedTables(notOwner)).isInstanceOf(PreflightException.class)
+                .hasMessageContaining("belongs to " + db.user())
+                .hasMessageContaining("OWNER TO someone_else");
+    }
+
+    @Test
+    void rowsWrittenBetweenTheCheckAndTheWriteFailTheWrite() throws Exception {
+        DeferredIndexes.requireEmptyOwnedTables(shadow);
+        try (Connection c = shadow.connect(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO event_metrics_daily (id, created_at, modified_at, date, metric_name, metric_type,"
+                    + " metric_value, metric_count, project, tag, organization_id) VALUES (gen_random_uuid(), now(), now(),"
+                    + " '2026-03-09', 'llm_calls', 'counter', 1, 1, 'default', '', 1)");
+        }
+        List<String> indexesBefore = indexes();
+        try (StagedRollups staged = new StagedRollups(shadow, () -> SCOPE, true)) {
+            staged.add(new RollupRow(Granularity.HOURLY, 1, "documents_processed", "counter", HOUR, 5, 5, 0L));
+            assertThatThrownBy(staged::finish).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("event_metrics_daily\" received rows while the bootstrap read");
+        }
+        assertThat(indexes()).isEqualTo(indexesBefore);
+        assertThat(count("event_metrics_daily")).isEqualTo(1);
+        assertThat(count("event_metrics_hourly")).isZero();
+    }
+
+    /** Every index of the shadow schema: name, definition, comment. */
+    private static List<String> indexes() throws SQLException {
+        List<String> indexes = new ArrayList<>();
+        try (Connection c = shadow.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT i.relname || ' ' || pg_get_indexdef(i.oid) || ' '"
+                        + " || coalesce(obj_description(i.oid, 'pg_class'), '') FROM pg_index x JOIN pg_class i ON i.oid ="
+                        + " x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = '" + SHADOW
+                        + "' ORDER BY i.relname")) {
+            while (rs.next()) {
+                indexes.add(rs.getString(1));
+            }
+        }
+        return indexes;
+    }
+
+    private static long count(String table) throws SQLException {
+        try (Connection c = shadow.connect(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String plan(Statement st, String query) throws SQLException {
+        StringBuilder plan = new StringBuilder();
+        try (ResultSet rs = st.executeQuery("EXPLAIN " + query)) {
+            while (rs.next()) {
+                plan.append(rs.getString(1)).append('\n');
+            }
+        }
+        return plan.toString();
+    }
+}
