@@ -56,10 +56,11 @@ public record BenchReport(
      * {@code bootstrap} on the same data: live source rows, seconds from its start until the
      * savepoint and the rollups are written, its parallelism, and whether {@code verify} then agreed;
      * the state backend it built the state on, and the benchmark JVM's heap and resident set peaks
-     * (sampled each second) while it ran, and the most heap a garbage collection left in use.
+     * (sampled each second) while it ran, and the most heap a garbage collection left in use; and
+     * whether it ran with {@code --defer-indexes}.
      */
     public record BootstrapRun(long rows, double seconds, int parallelism, boolean exact, String stateBackend,
-            double heapPeakMb, double heapAfterGcPeakMb, double rssPeakMb) {
+            double heapPeakMb, double heapAfterGcPeakMb, double rssPeakMb, boolean deferIndexes) {
         double rowsPerS() {
             return seconds > 0 ? rows / seconds : 0;
         }
@@ -180,7 +181,7 @@ public record BenchReport(
             json.put("bootstrap", Map.of("rows", bootstrap.rows(), "seconds", round3(bootstrap.seconds()),
                     "parallelism", bootstrap.parallelism(), "exact", bootstrap.exact(), "state_backend", bootstrap.stateBackend(),
                     "heap_peak_mb", round(bootstrap.heapPeakMb()), "heap_after_gc_peak_mb", round(bootstrap.heapAfterGcPeakMb()),
-                    "rss_peak_mb", round(bootstrap.rssPeakMb())));
+                    "rss_peak_mb", round(bootstrap.rssPeakMb()), "defer_indexes", bootstrap.deferIndexes()));
         }
         json.put("targets_met", targets());
         return json;
@@ -349,7 +350,8 @@ public record BenchReport(
             BackendRun rocks = backend("rocksdb");
             line(t, "bootstrap (rows/s), parallelism " + bootstrap.parallelism(), fmt(bootstrap.rowsPerS())
                     + (rocks == null ? "" : String.format(Locale.ROOT, " %3.1fx", bootstrap.rowsPerS() / rocks.snapshotRowsPerS())));
-            line(t, "  bootstrap time (s), exact", String.format(Locale.ROOT, "%.1f, %s", bootstrap.seconds(), bootstrap.exact()));
+            line(t, "  bootstrap time (s), exact", String.format(Locale.ROOT, "%.1f, %s%s", bootstrap.seconds(), bootstrap.exact(),
+                    bootstrap.deferIndexes() ? " (--defer-indexes)" : ""));
             line(t, "  bootstrap heap peak / after a GC / RSS peak (MB), state on", String.format(Locale.ROOT, "%.0f / %.0f / %.0f, %s",
                     bootstrap.heapPeakMb(), bootstrap.heapAfterGcPeakMb(), bootstrap.rssPeakMb(), bootstrap.stateBackend()));
         }

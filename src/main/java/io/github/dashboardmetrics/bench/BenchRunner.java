@@ -51,13 +51,20 @@ public final class BenchRunner {
      * How the job under test runs: its checkpoint interval and the one while it reads the initial
      * snapshot (null: {@code run}'s defaults for each backend) and the state backends to measure,
      * in order ({@code rocksdb}: incremental checkpoints, the default of {@code run}; {@code hashmap}:
-     * heap, full checkpoints).
+     * heap, full checkpoints), and whether the bootstrap defers the rollup tables' indexes
+     * ({@code bootstrap --defer-indexes}: the benchmark's tables are emptied first and nobody reads them).
      */
     public record JobSettings(Long checkpointIntervalMs, Long snapshotCheckpointIntervalMs, List<String> stateBackends,
-            int parallelism) {
+            int parallelism, boolean bootstrapDefersIndexes) {
         /** At parallelism 1. */
         public JobSettings(Long checkpointIntervalMs, Long snapshotCheckpointIntervalMs, List<String> stateBackends) {
             this(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends, 1);
+        }
+
+        /** The bootstrap keeping the indexes up to date, as on tables with rows. */
+        public JobSettings(Long checkpointIntervalMs, Long snapshotCheckpointIntervalMs, List<String> stateBackends,
+                int parallelism) {
+            this(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends, parallelism, false);
         }
 
         public JobSettings {
@@ -203,7 +210,8 @@ public final class BenchRunner {
             try {
                 Bootstrap.Outcome outcome = Bootstrap.run(new Bootstrap.Settings(target, target, slot, PUBLICATION,
                         benchDir.resolve("bootstrap"), job.parallelism(), RetentionPolicy.DEFAULT, backend,
-                        Duration.ofSeconds(SlotCreationWait.DEFAULT_LIMIT_SECONDS), false), line -> say("%s", line));
+                        Duration.ofSeconds(SlotCreationWait.DEFAULT_LIMIT_SECONDS), job.bootstrapDefersIndexes()),
+                        line -> say("%s", line));
                 return new BootstrapMeasured(outcome.seconds(), jvm.peakHeapMb(), jvm.peakHeapAfterGcMb(), jvm.sampledPeakRssMb());
             } finally {
                 JfrPhases.stop(recording);
@@ -218,7 +226,7 @@ public final class BenchRunner {
     private BenchReport.BootstrapRun childBootstrap(EmbeddedDatabase db, DatabaseTarget target, Path benchDir, String backend)
             throws Exception {
         return measuredBootstrap(target, backend, "the child's VmHWM", slot -> {
-            ChildBootstrap.Result r = ChildBootstrap.run(db, target, slot, benchDir.resolve("bootstrap"), job.parallelism(), backend,
+            ChildBootstrap.Result r = ChildBootstrap.run(db, target, slot, benchDir.resolve("bootstrap"), job, backend,
                     line -> say("%s", line));
             return new BootstrapMeasured(r.seconds(), r.heapPeakMb(), r.heapAfterGcPeakMb(), r.rssPeakMb());
         });
@@ -250,7 +258,7 @@ public final class BenchRunner {
                     + " (%s); verify: %s", liveRows, m.seconds(), liveRows / m.seconds(), m.heapPeakMb(), m.heapAfterGcPeakMb(),
                     m.rssPeakMb(), rssFrom, exact ? "exact" : "DIFFERENCES");
             return new BenchReport.BootstrapRun(liveRows, m.seconds(), job.parallelism(), exact, backend, m.heapPeakMb(),
-                    m.heapAfterGcPeakMb(), m.rssPeakMb());
+                    m.heapAfterGcPeakMb(), m.rssPeakMb(), job.bootstrapDefersIndexes());
         } finally {
             JobSlot.dropWhenInactive(target, slot, Duration.ofMinutes(1));
         }

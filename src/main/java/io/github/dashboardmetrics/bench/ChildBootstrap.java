@@ -5,6 +5,7 @@ import io.github.dashboardmetrics.demo.EmbeddedDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -28,15 +29,19 @@ final class ChildBootstrap {
 
     private ChildBootstrap() {}
 
-    static Result run(EmbeddedDatabase db, DatabaseTarget target, String slot, Path dir, int parallelism, String backend,
-            Consumer<String> progress) throws Exception {
+    static Result run(EmbeddedDatabase db, DatabaseTarget target, String slot, Path dir, BenchRunner.JobSettings job,
+            String backend, Consumer<String> progress) throws Exception {
         Files.createDirectories(dir);
         Path gcLog = dir.resolve("bootstrap-gc.log");
         Path log = dir.resolve("bootstrap.log");
-        List<String> command = RestoreMeasurement.commandLine(List.of("-Xlog:gc:file=" + gcLog), List.of("bootstrap",
+        List<String> arguments = new ArrayList<>(List.of("bootstrap",
                 "--db-url", db.jdbcUrl(), "--db-user", db.user(), "--db-schema", target.schema(), "--slot", slot,
                 "--publication", BenchRunner.PUBLICATION, "--savepoint-dir", dir.resolve("savepoints").toString(),
-                "--parallelism", Integer.toString(parallelism), "--state-backend", backend));
+                "--parallelism", Integer.toString(job.parallelism()), "--state-backend", backend));
+        if (job.bootstrapDefersIndexes()) {
+            arguments.add("--defer-indexes");
+        }
+        List<String> command = RestoreMeasurement.commandLine(List.of("-Xlog:gc:file=" + gcLog), arguments);
         progress.accept(String.format("      bootstrap (child JVM, -Xmx2g, state on %s), log %s", backend, log));
         long started = System.nanoTime();
         Process child = RestoreMeasurement.start(command, db, log, false);

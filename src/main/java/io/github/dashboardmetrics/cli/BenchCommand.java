@@ -84,6 +84,12 @@ public class BenchCommand implements Callable<Integer> {
                     + " compares them at 2). Default: ${DEFAULT-VALUE}.")
     int parallelism;
 
+    @Option(names = "--bootstrap-defer-indexes",
+            description = "Run the bootstrap with --defer-indexes (the rollup tables are emptied before it and nobody reads"
+                    + " them), as on a new shadow schema; without it the indexes are kept up to date row by row, as on tables"
+                    + " that hold rows.")
+    boolean bootstrapDefersIndexes;
+
     @Option(names = "--jfr", paramLabel = "DIR",
             description = "Also record each backend's snapshot and catch-up with the JDK Flight Recorder (the job runs in this JVM):"
                     + " DIR/<backend>-snapshot.jfr, DIR/<backend>-catchup.jfr.")
@@ -118,7 +124,8 @@ public class BenchCommand implements Callable<Integer> {
     }
 
     BenchRunner.JobSettings jobSettings() {
-        return new BenchRunner.JobSettings(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends, parallelism);
+        return new BenchRunner.JobSettings(checkpointIntervalMs, snapshotCheckpointIntervalMs, stateBackends, parallelism,
+                bootstrapDefersIndexes);
     }
 
     @Override

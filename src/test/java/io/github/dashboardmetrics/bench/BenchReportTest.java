@@ -28,7 +28,7 @@ class BenchReportTest {
         RestoreMeasurement.Result restore = new RestoreMeasurement.Result("rocksdb", 2_000_000, 400, 150_000_000, 12.0, 31.0, true, "/tmp/run.log");
         return new BenchReport(BenchProfile.quick(), new BenchRunner.JobSettings(null, null, List.of("rocksdb", "hashmap"), 2),
                 new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 1.5, 100_000, ceiling,
-                List.of(rocksdb, hashmap), new BenchReport.BootstrapRun(100_000, 1.0, 2, true, "rocksdb", 900, 250, 1_800), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
+                List.of(rocksdb, hashmap), new BenchReport.BootstrapRun(100_000, 1.0, 2, true, "rocksdb", 900, 250, 1_800, false), new CeleryReplay.Run(20, 407, 366, 900, 0.5), new CeleryReplay.Run(20, 407, 366, 900, 0.25),
                 new RawDecodeReader.Result(60_050, 0.5), restore, 2_500, 2_048);
     }
 
@@ -119,12 +119,13 @@ class BenchReportTest {
         for (double[] bootstrap : new double[][] {{900, 2_900, 1}, {1_100, 2_900, 0}, {900, 3_100, 0}}) {
             BenchReport report = new BenchReport(BenchProfile.scale(), new BenchRunner.JobSettings(500L, null, List.of("rocksdb")),
                     new double[] {1, 1, 1}, new double[] {2, 2, 2}, Map.of("usage", 100L), 60, 10_000_000, null, List.of(job),
-                    new BenchReport.BootstrapRun(10_000_000, 300, 2, true, "rocksdb", 1_900, bootstrap[0], bootstrap[1]), null,
+                    new BenchReport.BootstrapRun(10_000_000, 300, 2, true, "rocksdb", 1_900, bootstrap[0], bootstrap[1], true), null,
                     null, null, null, 3_000, 2_048);
             JsonNode json = new ObjectMapper().readTree(new ObjectMapper().writeValueAsString(report.toJson()));
             assertThat(json.get("targets_met").get("bootstrap_within_job_memory_rocksdb").asBoolean())
                     .as("bootstrap heap after GC %s MB, RSS %s MB", bootstrap[0], bootstrap[1]).isEqualTo(bootstrap[2] == 1);
             assertThat(json.get("bootstrap").get("heap_after_gc_peak_mb").asDouble()).isEqualTo(bootstrap[0]);
+            assertThat(json.get("bootstrap").get("defer_indexes").asBoolean()).isTrue();
         }
     }
 }
