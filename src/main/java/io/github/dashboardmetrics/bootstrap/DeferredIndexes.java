@@ -77,7 +77,12 @@ final class DeferredIndexes {
         try (Statement st = c.createStatement()) {
             for (Granularity g : Granularity.values()) {
                 String table = qualified(schema, g.table());
-                st.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+                try {
+                    st.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+                } catch (SQLException e) {
+                    throw new SQLException("--defer-indexes: could not lock " + table + " (another session uses it; the wait"
+                            + " is bounded by --db-lock-timeout-s): " + e.getMessage(), e.getSQLState(), e);
+                }
                 if (holdsRows(c, table)) {
                     throw new SQLException(table + " received rows while the bootstrap read (it was empty at its start):"
                             + " --defer-indexes is only for tables nobody else writes");

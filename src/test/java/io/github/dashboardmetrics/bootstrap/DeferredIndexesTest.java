@@ -166,6 +166,26 @@ class DeferredIndexesTest {
         assertThat(count("event_metrics_hourly")).isZero();
     }
 
+    @Test
+    void aTableAnotherSessionHoldsFailsTheWriteAfterTheLockTimeout() throws Exception {
+        List<String> indexesBefore = indexes();
+        DatabaseTarget oneSecondLocks = new DatabaseTarget(db.jdbcUrl(), db.user(), db.password(), SHADOW,
+                new DatabaseTarget.Timeouts(10, 0, 1));
+        try (Connection reader = shadow.connect(); Statement st = reader.createStatement()) {
+            reader.setAutoCommit(false);
+            st.executeQuery("SELECT count(*) FROM event_metrics_daily").close(); // holds its lock until it ends
+            try (StagedRollups staged = new StagedRollups(oneSecondLocks, () -> SCOPE, true)) {
+                staged.add(new RollupRow(Granularity.HOURLY, 1, "documents_processed", "counter", HOUR, 5, 5, 0L));
+                assertThatThrownBy(staged::finish).isInstanceOf(SQLException.class)
+                        .hasMessageContaining("--defer-indexes: could not lock \"" + SHADOW + "\".\"event_metrics_daily\"")
+                        .hasMessageContaining("lock timeout");
+            }
+            reader.rollback();
+        }
+        assertThat(indexes()).isEqualTo(indexesBefore);
+        assertThat(count("event_metrics_hourly")).isZero();
+    }
+
     /** Every index of the shadow schema: name, definition, comment. */
     private static List<String> indexes() throws SQLException {
         List<String> indexes = new ArrayList<>();
