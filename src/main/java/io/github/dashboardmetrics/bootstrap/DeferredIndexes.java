@@ -35,12 +35,24 @@ final class DeferredIndexes {
     }
 
     /**
-     * Refuses up front, before the bulk read, what {@link #drop} would fail on after it: a rollup
-     * table that holds rows, or that the rollup role does not own (only an owner may drop its
-     * indexes).
+     * Refuses up front, before the bulk read, what {@link #drop} and {@link #rebuild} would fail on
+     * after it: a rollup table that holds rows, or that the rollup role does not own (only an owner
+     * may drop its indexes), or a schema the role may not create in (a new index is a new relation
+     * of the schema).
      */
     static void requireEmptyOwnedTables(DatabaseTarget rollup) {
         try (Connection c = rollup.connect()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT has_schema_privilege(current_user, ?, 'CREATE')")) {
+                ps.setString(1, rollup.schema());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new PreflightException("--defer-indexes: " + rollup.user() + " may not create in schema "
+                                + rollup.schema() + ", which building the rollup tables' indexes again needs; GRANT CREATE ON"
+                                + " SCHEMA " + rollup.schema() + " TO " + rollup.user() + "; or leave --defer-indexes out");
+                    }
+                }
+            }
             for (Granularity g : Granularity.values()) {
                 String table = qualified(rollup.schema(), g.table());
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(current_user, c.relowner, 'USAGE'),"

@@ -59,7 +59,8 @@ public final class BootstrapCommand implements Callable<Integer> {
                     + "drop their secondary indexes when the rows begin to arrive and build them again before the commit, "
                     + "in the same transaction: the rows are written in about half the time (1M rows: 22 s instead of 40 s). "
                     + "Readers of those tables wait until the commit. Refused up front unless every rollup table is empty "
-                    + "and owned by the rollup role. Default: off (the indexes are kept up to date row by row).")
+                    + "and owned by the rollup role, which may also create in their schema (deploy/postgres/"
+                    + "04-rebuild-shadow-tables.sql has the lines). Default: off (the indexes are kept up to date row by row).")
     boolean deferIndexes;
 
     @Option(names = "--progress-every-s", defaultValue = "30", paramLabel = "SECONDS",

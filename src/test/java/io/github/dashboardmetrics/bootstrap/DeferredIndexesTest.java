@@ -10,6 +10,8 @@ import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.PreflightException;
 import io.github.dashboardmetrics.verify.SourceRows;
 import io.github.dashboardmetrics.verify.VerifyScope;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -43,22 +45,26 @@ class DeferredIndexesTest {
     @BeforeAll
     static void start() throws Exception {
         db = EmbeddedDatabase.start();
-        db.createUnstractSchema(LIVE, false);
+        db.createUnstractSchema(LIVE, true);
         try (Connection c = db.target(LIVE).connect(); Statement st = c.createStatement()) {
             new SourceRows(c).organization(1, "org_1").organization(2, "org_2");
-            st.execute("CREATE SCHEMA " + SHADOW);
-            for (Granularity g : Granularity.values()) {
-                st.execute("CREATE TABLE " + SHADOW + "." + g.table() + " (LIKE " + LIVE + "." + g.table() + " INCLUDING ALL)");
-            }
+            // The shadow schema as the deployment scripts make it, with the lines --defer-indexes asks
+            // to uncomment: the rollup role owns the shadow rollup tables.
+            st.execute(Files.readString(Path.of("deploy/postgres/01-prerequisites.sql")));
+            String shadowTables = Files.readString(Path.of("deploy/postgres/04-rebuild-shadow-tables.sql"));
+            assertThat(shadowTables).contains("-- ALTER TABLE " + SHADOW + ".event_metrics_hourly OWNER TO dashboard_metrics;")
+                    .contains("-- GRANT CREATE ON SCHEMA " + SHADOW + " TO dashboard_metrics;");
+            st.execute(shadowTables.replace("-- ALTER TABLE ", "ALTER TABLE ").replace("-- GRANT CREATE ", "GRANT CREATE "));
             // An index in a shape the copy must keep: partial, on an expression, with a comment.
             st.execute("CREATE INDEX recent_costs ON " + SHADOW + ".event_metrics_daily (lower(metric_name))"
                     + " WHERE metric_value > 0");
             st.execute("COMMENT ON INDEX " + SHADOW + ".recent_costs IS 'the dashboard''s cost panel'");
             st.execute("CREATE ROLE someone_else LOGIN");
-            st.execute("GRANT USAGE ON SCHEMA " + SHADOW + " TO someone_else");
+            st.execute("GRANT USAGE, CREATE ON SCHEMA " + SHADOW + " TO someone_else");
             st.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + SHADOW + " TO someone_else");
         }
-        shadow = db.target(SHADOW);
+        // The job's own role, not a superuser: what it may do as the tables' owner is all it gets.
+        shadow = new DatabaseTarget(db.jdbcUrl(), "dashboard_metrics", "change-me", SHADOW);
     }
 
     @AfterAll
@@ -140,11 +146,28 @@ class DeferredIndexesTest {
 
     @Test
     void tablesOfAnotherRoleAreRefusedUpFront() {
-        DeferredIndexes.requireEmptyOwnedTables(shadow); // empty, and the embedded database's user owns them
+        DeferredIndexes.requireEmptyOwnedTables(shadow); // empty, and the rollup role owns them
         DatabaseTarget notOwner = new DatabaseTarget(db.jdbcUrl(), "someone_else", "", SHADOW);
         assertThatThrownBy(() -> DeferredIndexes.requireEmptyOwnedTables(notOwner)).isInstanceOf(PreflightException.class)
-                .hasMessageContaining("belongs to " + db.user())
+                .hasMessageContaining("belongs to dashboard_metrics")
                 .hasMessageContaining("OWNER TO someone_else");
+    }
+
+    @Test
+    void aSchemaTheRoleMayNotCreateInIsRefusedUpFront() throws Exception {
+        // Owning the tables is enough to drop their indexes, not to build them again: that is a new relation of the schema.
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            st.execute("REVOKE CREATE ON SCHEMA " + SHADOW + " FROM dashboard_metrics");
+        }
+        try {
+            assertThatThrownBy(() -> DeferredIndexes.requireEmptyOwnedTables(shadow)).isInstanceOf(PreflightException.class)
+                    .hasMessageContaining("--defer-indexes: dashboard_metrics may not create in schema " + SHADOW)
+                    .hasMessageContaining("GRANT CREATE ON SCHEMA " + SHADOW + " TO dashboard_metrics");
+        } finally {
+            try (Connection c = db.connect(); Statement st = c.createStatement()) {
+                st.execute("GRANT CREATE ON SCHEMA " + SHADOW + " TO dashboard_metrics");
+            }
+        }
     }
 
     @Test
@@ -169,7 +192,7 @@ class DeferredIndexesTest {
     @Test
     void aTableAnotherSessionHoldsFailsTheWriteAfterTheLockTimeout() throws Exception {
         List<String> indexesBefore = indexes();
-        DatabaseTarget oneSecondLocks = new DatabaseTarget(db.jdbcUrl(), db.user(), db.password(), SHADOW,
+        DatabaseTarget oneSecondLocks = new DatabaseTarget(db.jdbcUrl(), shadow.user(), "change-me", SHADOW,
                 new DatabaseTarget.Timeouts(10, 0, 1));
         try (Connection reader = shadow.connect(); Statement st = reader.createStatement()) {
             reader.setAutoCommit(false);
@@ -193,8 +216,8 @@ class DeferredIndexesTest {
     private static List<String> indexes() throws SQLException {
         List<String> indexes = firstColumn("SELECT i.relname || ' ' || pg_get_indexdef(i.oid) || ' '"
                 + " || coalesce(obj_description(i.oid, 'pg_class'), '') FROM pg_index x JOIN pg_class i ON i.oid ="
-                + " x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = '" + SHADOW
-                + "' ORDER BY i.relname");
+                + " x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace JOIN pg_class t ON t.oid = x.indrelid"
+                + " WHERE n.nspname = '" + SHADOW + "' AND t.relname LIKE 'event\\_metrics\\_%' ORDER BY i.relname");
         indexes.addAll(firstColumn("SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' '"
                 + " || pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace"
                 + " WHERE n.nspname = '" + SHADOW + "' ORDER BY 1"));
