@@ -54,7 +54,7 @@ final class DeferredIndexes {
                 }
             }
             for (Granularity g : Granularity.values()) {
-                String table = qualified(rollup.schema(), g.table());
+                String table = g.tableIn(rollup.schema());
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(current_user, c.relowner, 'USAGE'),"
                         + " pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = ?::regclass")) {
                     ps.setString(1, table);
@@ -88,7 +88,7 @@ final class DeferredIndexes {
         List<Dropped> dropped = new ArrayList<>();
         try (Statement st = c.createStatement()) {
             for (Granularity g : Granularity.values()) {
-                String table = qualified(schema, g.table());
+                String table = g.tableIn(schema);
                 try {
                     st.execute("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
                 } catch (SQLException e) {
@@ -155,10 +155,6 @@ final class DeferredIndexes {
             rs.next();
             return rs.getBoolean(1);
         }
-    }
-
-    private static String qualified(String schema, String table) {
-        return "\"" + schema + "\".\"" + table + "\"";
     }
 
     private static String quoteIdent(String name) {

@@ -217,7 +217,7 @@ public final class StagedRollups implements AutoCloseable {
     }
 
     private String liveTable(Granularity g) {
-        return "\"" + rollup.schema() + "\".\"" + g.table() + "\"";
+        return g.tableIn(rollup.schema());
     }
 
     /**

@@ -24,6 +24,11 @@ public enum Granularity {
         return table;
     }
 
+    /** The tier's table in {@code schema}, both names double-quoted, for SQL. */
+    public String tableIn(String schema) {
+        return "\"" + schema + "\".\"" + table + "\"";
+    }
+
     /** The bucket column: {@code timestamp} (timestamptz), {@code date} or {@code month} (date). */
     public String bucketColumn() {
         return bucketColumn;

@@ -82,7 +82,7 @@ final class CommitStatement implements BatchTransactionWriter.RangeStatements<Co
         this.markSourcePosition = markSourcePosition;
         DatabaseTarget.requireIdentifier(schema, "schema");
         for (Granularity g : Granularity.values()) {
-            String table = "\"" + schema + "\".\"" + g.table() + "\"";
+            String table = g.tableIn(schema);
             String bucketColumn = "\"" + g.bucketColumn() + "\"";
             // Bucket starts travel as epoch millis and are turned into the column's type exactly.
             String bucket = g == Granularity.HOURLY

@@ -36,8 +36,8 @@ public final class RollupPromotion {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 for (Granularity g : Granularity.values()) {
-                    String live = "\"" + toSchema + "\".\"" + g.table() + "\"";
-                    String shadow = "\"" + fromSchema + "\".\"" + g.table() + "\"";
+                    String live = g.tableIn(toSchema);
+                    String shadow = g.tableIn(fromSchema);
                     // Readers keep seeing the old rows until commit; writers wait for it.
                     st.execute("LOCK TABLE " + live + " IN EXCLUSIVE MODE");
                     removed += st.executeUpdate("DELETE FROM " + live);

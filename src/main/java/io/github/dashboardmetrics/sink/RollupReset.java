@@ -21,7 +21,7 @@ public final class RollupReset {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
                 for (Granularity g : Granularity.values()) {
-                    removed += st.executeUpdate("DELETE FROM \"" + rollup.schema() + "\".\"" + g.table() + "\"");
+                    removed += st.executeUpdate("DELETE FROM " + g.tableIn(rollup.schema()));
                 }
                 ProgressTable.reset(c, rollup.schema()); // a new lineage: no committed position to hold back for
             }
