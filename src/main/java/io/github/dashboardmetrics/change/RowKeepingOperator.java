@@ -12,6 +12,7 @@ import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TimestampedCollector;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -160,6 +161,19 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
                     entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
         }
         super.finish();
+    }
+
+    /**
+     * In a bootstrap, the sources' last watermark ({@link Watermark#MAX_WATERMARK}) is the end of
+     * the input reaching this operator ahead of its end of data: what is left of the walks is
+     * walked then, so that the rollup's final rows, which leave at that watermark, include it.
+     */
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        if (exportStateAtEnd && mark.getTimestamp() == Watermark.MAX_WATERMARK.getTimestamp()) {
+            walks.walkToEnd();
+        }
+        super.processWatermark(mark);
     }
 
     /** Whether this operator runs in a bootstrap's bulk load ({@link #exportingStateAtEnd}). */

@@ -27,6 +27,7 @@ import org.apache.flink.streaming.api.operators.InternalTimer;
 import org.apache.flink.streaming.api.operators.InternalTimerService;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
@@ -62,6 +63,8 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     private final RetentionPolicy retention;
     private final int maxPendingBuckets;
     private boolean exportStateAtEnd;
+    /** In a bootstrap: whether the final rows have left ({@link #emitFinalRowsOnce}). */
+    private transient boolean finalRowsEmitted;
 
     /** Per tier: bucket start -> totals. The savepoint contract: names and types stay. */
     private transient List<MapState<Long, BucketTotal>> totals;
@@ -165,10 +168,36 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     public void finish() throws Exception {
         super.finish();
         if (exportStateAtEnd) {
+            emitFinalRowsOnce();
             StateExport.emit(getKeyedStateBackend(), registered,
                     entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
-            emitFinalRows();
         }
+    }
+
+    /**
+     * In a bootstrap the end of the input reaches this operator first as the sources' last
+     * watermark ({@link Watermark#MAX_WATERMARK}, which every source emits when its input ends,
+     * before its end of data): every bucket is final then, so the final rows leave at once. The
+     * operators before this one export their state only at their end of data, one after the other
+     * along the pipeline; the rows no longer wait for those exports, and the rollup tables are
+     * written while they run.
+     */
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        if (exportStateAtEnd && mark.getTimestamp() == Watermark.MAX_WATERMARK.getTimestamp()) {
+            emitFinalRowsOnce();
+        }
+        super.processWatermark(mark);
+    }
+
+    /** What is pending applied, then every bucket's final row, once. */
+    private void emitFinalRowsOnce() throws Exception {
+        if (finalRowsEmitted) {
+            return;
+        }
+        flush();
+        emitFinalRows();
+        finalRowsEmitted = true;
     }
 
     /** Every bucket in state, as the row it stands for, on {@link #FINAL_ROWS}. */
@@ -222,6 +251,11 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
 
     @Override
     public void processElement(StreamRecord<MetricDelta> element) throws Exception {
+        if (finalRowsEmitted) {
+            // A source's last watermark came before this delta: the final rows already out would miss it.
+            throw new IllegalStateException("a metric delta after the end of the input's watermark: the bootstrap's final rows"
+                    + " were already emitted");
+        }
         MetricDelta delta = element.getValue();
         deltasApplied.inc();
         long now = getProcessingTimeService().getCurrentProcessingTime();

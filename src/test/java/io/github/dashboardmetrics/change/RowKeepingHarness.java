@@ -6,6 +6,7 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
 /**
@@ -68,6 +69,16 @@ public final class RowKeepingHarness<IN, OUT> implements AutoCloseable {
             slices++;
         }
         return slices;
+    }
+
+    /** A watermark on both inputs, as every source sends {@link Watermark#MAX_WATERMARK} at the end of its input. */
+    public void watermark(Watermark mark) throws Exception {
+        harness.processBothWatermarks(mark);
+    }
+
+    /** Everything the operator emitted since it opened, or since the last {@link #take()}: records and watermarks. */
+    public List<Object> emittedWithWatermarks() {
+        return new java.util.ArrayList<>(harness.getOutput());
     }
 
     /** What the operator emitted since it opened, or since the last {@link #take()}. */

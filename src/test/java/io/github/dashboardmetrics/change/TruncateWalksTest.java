@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -280,6 +282,30 @@ class TruncateWalksTest {
         Map<String, String> expected = new HashMap<>();
         source.forEach((key, row) -> expected.put(key, row.toString()));
         assertThat(shown).as("seed %d", seed).isEqualTo(expected);
+    }
+
+    /**
+     * In a bootstrap the rollup emits its final rows at the sources' last watermark, before the end
+     * of the input: a walk still in progress then must be walked before the watermark goes on, or
+     * its retractions would come after the final rows.
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void inABootstrapTheLastWatermarkWalksWhatIsLeftBeforeItGoesOn(Backend backend) throws Exception {
+        try (var h = new RowKeepingHarness<>(new RowNormaliser(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT,
+                KEYS_PER_SLICE).exportingStateAtEnd(), RowNormaliser::key, backend, null)) {
+            fill(h, 1_000);
+            h.truncate(RowKind.USAGE, 2_000);
+            h.slice();
+            h.watermark(new Watermark(HOUR));
+            assertThat(h.walking()).as("an ordinary watermark walks nothing more").isTrue();
+            h.take();
+            h.watermark(Watermark.MAX_WATERMARK);
+            List<Object> out = h.emittedWithWatermarks();
+            assertThat(out).as("the watermark goes on last").last().isEqualTo(Watermark.MAX_WATERMARK);
+            assertThat(out).filteredOn(o -> o instanceof StreamRecord<?>).as("the rest of the walk's retractions")
+                    .hasSize(1_000 - KEYS_PER_SLICE);
+        }
     }
 
     /** Applies {@code out} to {@code shown}: a retraction only of the image shown, an addition only where none is. */
