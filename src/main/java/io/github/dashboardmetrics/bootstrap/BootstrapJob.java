@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -43,7 +44,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
-import org.apache.flink.util.CloseableIterator;
 
 /**
  * The bounded Flink job of a bootstrap: reads the captured tables from an exported snapshot in
@@ -52,7 +52,10 @@ import org.apache.flink.util.CloseableIterator;
  * operator exporting its keyed state at the end of its input), and writes that state with the
  * State Processor API as a savepoint under the streaming job's uids. It hands over the rollup
  * rows the streaming job would have written for the same rows, each bucket's final row once, as
- * they arrive, and returns the dead letters.
+ * they arrive, and returns the dead letters. The final rows leave the rollup as soon as the
+ * sources' last watermark reaches it, so they are written while the operators before it still
+ * export their state; they reach the caller through a {@link LocalHandoff}, the job running on a
+ * local mini cluster in this JVM.
  */
 public final class BootstrapJob {
     /**
@@ -80,9 +83,15 @@ public final class BootstrapJob {
      */
     static final int RANGES_PER_READER = 4;
 
+    /** Final rows and dead letters between the job and the writer: about one batch of the writer's ({@link StagedRollups}). */
+    static final int HANDOFF_CAPACITY = 20_000;
+
+    /** How long the taker waits for a record before it looks whether the job has ended. */
+    private static final Duration HANDOFF_POLL = Duration.ofMillis(100);
+
     private BootstrapJob() {}
 
-    /** Wraps each output for the collect sink and counts it, job-wide, in the accumulator {@link #SENT}. */
+    /** Wraps each output for the handoff and counts it, job-wide, in the accumulator {@link #SENT}. */
     private static final class Counted<I, L, R> extends RichMapFunction<I, Either<L, R>> {
         static final String SENT = "bootstrap-outputs-sent";
         private static final long serialVersionUID = 1L;
@@ -134,7 +143,8 @@ public final class BootstrapJob {
         // The read's progress (accumulators) reaches the client with each heartbeat: every 2 s
         // rather than Flink's 10, so that a progress line is at most that much behind.
         conf.setString("heartbeat.interval", "2000");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        // Local, in this JVM, always: the outputs come back through a LocalHandoff.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(settings.parallelism(), conf);
 
         List<KeyRange> ranges = new ArrayList<>();
         try (Connection c = settings.source().connect()) {
@@ -154,12 +164,15 @@ public final class BootstrapJob {
 
         TypeInformation<Either<RollupRow, DeadLetter>> outputType =
                 new EitherTypeInfo<>(TypeInformation.of(RollupRow.class), TypeInformation.of(DeadLetter.class));
-        DataStream<Either<RollupRow, DeadLetter>> outputs = rollups.finalRows()
+        LocalHandoff<Either<RollupRow, DeadLetter>> handoff = new LocalHandoff<>(HANDOFF_CAPACITY);
+        // Each output's handoff chained to where it comes from (the rollup, the decoding): no copy.
+        rollups.finalRows()
                 .map(new Counted<RollupRow, RollupRow, DeadLetter>(Either::Left)).returns(outputType).name("rollup rows").uid("bootstrap-rows")
-                .union(changes.getSideOutput(DecodeChanges.DEAD_LETTERS)
-                        .map(new Counted<DeadLetter, RollupRow, DeadLetter>(Either::Right)).returns(outputType).name("dead letters")
-                        .uid("bootstrap-dead-letters"));
-        CloseableIterator<Either<RollupRow, DeadLetter>> collected = outputs.collectAsync();
+                .transform("hand the final rollup rows over", Types.VOID, handoff.operator()).uid("bootstrap-rows-handoff");
+        changes.getSideOutput(DecodeChanges.DEAD_LETTERS)
+                .map(new Counted<DeadLetter, RollupRow, DeadLetter>(Either::Right)).returns(outputType).name("dead letters")
+                .uid("bootstrap-dead-letters")
+                .transform("hand the dead letters over", Types.VOID, handoff.operator()).uid("bootstrap-dead-letters-handoff");
 
         StateBackend writerBackend = StateBackendDefaults.ROCKSDB.equals(StateBackendDefaults.parse(settings.stateBackend()))
                 ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
@@ -180,11 +193,23 @@ public final class BootstrapJob {
         savepoint.write(savepointPath);
 
         JobClient client = env.executeAsync("dashboard-metrics bootstrap");
+        CompletableFuture<JobExecutionResult> ended = client.getJobExecutionResult();
         List<DeadLetter> deadLetters = new ArrayList<>();
         long received = 0;
-        try (collected; ReadProgress reading = ReadProgress.start(client, ranges.size(), reportEvery, progress)) {
-            while (collected.hasNext()) {
-                Either<RollupRow, DeadLetter> next = collected.next();
+        boolean allTaken = false;
+        try (handoff; ReadProgress reading = ReadProgress.start(client, ranges.size(), reportEvery, progress)) {
+            while (true) {
+                Either<RollupRow, DeadLetter> next = handoff.poll(HANDOFF_POLL);
+                if (next == null) {
+                    if (!ended.isDone()) {
+                        continue;
+                    }
+                    // The job has ended: its operators put every record before they finished.
+                    next = handoff.pollNow();
+                    if (next == null) {
+                        break;
+                    }
+                }
                 if (next.isLeft()) {
                     rows.accept(next.left()); // each bucket once, with its final total
                     received++;
@@ -192,12 +217,17 @@ public final class BootstrapJob {
                     deadLetters.add(next.right());
                 }
             }
+            allTaken = true;
+        } finally {
+            if (!allTaken && !ended.isDone()) {
+                client.cancel(); // the rows could not be written: the job would wait on a full queue
+            }
         }
-        JobExecutionResult executed = client.getJobExecutionResult().get();
+        JobExecutionResult executed = ended.get();
         Long sent = executed.getAccumulatorResult(Counted.SENT);
         if (sent == null || sent != received + deadLetters.size()) {
-            // The collect sink hands its last results over after the job's end; a shortfall here
-            // would be rows lost on that way, and the rollups written from them would be wrong.
+            // Every record the job counted went into the handoff before its operator finished; a
+            // shortfall here would be rows lost on that way, and the rollups written from them wrong.
             throw new IllegalStateException("the bounded job sent " + sent + " rollup rows and dead letters, "
                     + (received + deadLetters.size()) + " arrived");
         }
