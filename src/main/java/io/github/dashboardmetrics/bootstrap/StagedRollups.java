@@ -237,13 +237,15 @@ public final class StagedRollups implements AutoCloseable {
      * (within the batch: a writer of the same rows elsewhere would be an error of deployment).
      */
     private String upsertBatch(Granularity g, BucketWindow window) {
+        // With --defer-indexes the table was empty and has no unique key now: each final row is inserted once.
+        String onConflict = deferred == null ? RollupStatements.onConflictUpdateWhenDifferent(g) : "";
         String bucket = "\"" + g.bucketColumn() + "\"";
         return "INSERT INTO " + liveTable(g) + " AS t (id, created_at, modified_at, " + bucket
                 + ", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id)"
                 + " SELECT gen_random_uuid(), now(), now(), s.bucket, s.metric_name, s.metric_type, s.metric_value,"
                 + " s.metric_count, 'default', '', s.organization_id FROM " + incomingTable(g) + " s"
                 + " WHERE " + inWindow("s.bucket", window) + " ORDER BY s.organization_id, s.bucket, s.metric_name"
-                + RollupStatements.onConflictUpdateWhenDifferent(g);
+                + onConflict;
     }
 
     /** {@code column} inside the window: a parameter for each closed end ({@link #bounds}). */
