@@ -55,7 +55,7 @@ public final class StagedRollups implements AutoCloseable {
 
     private final DatabaseTarget rollup;
     private final Supplier<VerifyScope> scopeAtFirstMerge;
-    /** {@code --defer-indexes}: the tables' secondary indexes dropped when the transaction opens, built again before its commit. */
+    /** {@code --defer-indexes}: the tables' indexes, keys included, dropped when the transaction opens, built again before its commit. */
     private final boolean deferIndexes;
     private volatile DeferredIndexes deferred;
     private final Map<Granularity, ByteArrayOutputStream> pending = new EnumMap<>(Granularity.class);
@@ -83,7 +83,7 @@ public final class StagedRollups implements AutoCloseable {
     }
 
     /**
-     * @param deferIndexes drop the rollup tables' secondary indexes as the transaction opens and
+     * @param deferIndexes drop the rollup tables' indexes (keys included) as the transaction opens and
      *     build them again before its commit ({@link DeferredIndexes}): only for empty tables
      *     nobody reads meanwhile
      */
