@@ -35,7 +35,7 @@ public final class Bootstrap {
      * @param slotWait how long the slot's creation may wait for transactions open when it began
      *     (zero: no limit)
      * @param deferIndexes the rollup tables are empty and nobody reads them until the commit: their
-     *     secondary indexes are built after the rows ({@link DeferredIndexes})
+     *     indexes, keys included, are built after the rows ({@link DeferredIndexes})
      */
     public record Settings(DatabaseTarget source, DatabaseTarget rollup, String slot, String publication,
             Path savepointDir, int parallelism, RetentionPolicy retention, String stateBackend, Duration slotWait,
@@ -152,7 +152,7 @@ public final class Bootstrap {
                     savepoint, result.rowsRead(), buckets, result.deadLetters().size(), (System.nanoTime() - started) / 1e9));
 
             progress.accept("[4/4] Writing the rollup tables to match: the last rows, "
-                    + (s.deferIndexes() ? "their secondary indexes built again (--defer-indexes), " : "")
+                    + (s.deferIndexes() ? "their indexes built again (--defer-indexes), " : "")
                     + "then one commit...");
             applied = staged.finish();
             indexesRebuilt = staged.deferredIndexes();

@@ -12,21 +12,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code bootstrap --defer-indexes}: the rollup tables' secondary indexes dropped before the
- * bootstrap writes its rows into them and built again before its commit, in its one transaction.
- * PostgreSQL spends about 3 s of one core per million rows on each index it maintains row by row
- * (eleven on {@code event_metrics_hourly}), and builds one from a table's rows in a fraction of
- * that. Only for tables that are empty and that nobody reads until the bootstrap ends (a new
- * shadow schema): the drop locks each table against readers until the commit.
+ * {@code bootstrap --defer-indexes}: the rollup tables' indexes, their primary and unique keys
+ * included, dropped before the bootstrap writes its rows into them and built again before its
+ * commit, in its one transaction. PostgreSQL spends about 3 s of one core per million rows on each
+ * index it maintains row by row (eleven on {@code event_metrics_hourly}), and builds one from a
+ * table's rows in a fraction of that. Only for tables that are empty and that nobody reads until
+ * the bootstrap ends (a new shadow schema): the drop locks each table against readers until the
+ * commit.
  *
  * <p>DDL is transactional in PostgreSQL, so a bootstrap that fails or is killed leaves the
- * indexes as they were: the drop rolls back with its rows. The primary key and the unique key the
- * upsert needs (every index behind a constraint) are kept. Each index is built again from its own
- * definition ({@code pg_get_indexdef}), with its tablespace and comment.
+ * indexes as they were: the drop rolls back with its rows. Each key is added again from its own
+ * definition ({@code pg_get_constraintdef}), each other index built from its own
+ * ({@code pg_get_indexdef}), with tablespace and comment. Without the unique key the rows are
+ * inserted, not upserted: the table was empty and each bucket's final row comes once; were a key
+ * written twice, adding the unique key again would fail the bootstrap. Foreign keys stay: adding
+ * one again would validate it under a lock on the table it references.
  */
 final class DeferredIndexes {
-    /** One index dropped: its name (schema-qualified) and what builds it again. */
-    record Dropped(String qualifiedName, List<String> rebuild) {}
+    /** One index or key dropped: what drops it, and what builds it again. */
+    record Dropped(String drop, List<String> rebuild) {}
 
     private final List<Dropped> dropped;
 
@@ -36,9 +40,9 @@ final class DeferredIndexes {
 
     /**
      * Refuses up front, before the bulk read, what {@link #drop} and {@link #rebuild} would fail on
-     * after it: a rollup table that holds rows, or that the rollup role does not own (only an owner
-     * may drop its indexes), or a schema the role may not create in (a new index is a new relation
-     * of the schema).
+     * after it: a rollup table that holds rows, that the rollup role does not own (only an owner may
+     * drop its indexes), or whose keys another table's foreign key references, or a schema the role
+     * may not create in (a new index is a new relation of the schema).
      */
     static void requireEmptyOwnedTables(DatabaseTarget rollup) {
         try (Connection c = rollup.connect()) {
@@ -72,6 +76,17 @@ final class DeferredIndexes {
                     throw new PreflightException("--defer-indexes: " + table + " holds rows; it is only for empty tables that"
                             + " nobody reads until the bootstrap ends (a new shadow schema); leave it out here");
                 }
+                try (PreparedStatement ps = c.prepareStatement("SELECT string_agg(conname || ' of ' || conrelid::regclass, ', ')"
+                        + " FROM pg_constraint WHERE contype = 'f' AND confrelid = ?::regclass AND conrelid <> confrelid")) {
+                    ps.setString(1, table);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getString(1) != null) {
+                            throw new PreflightException("--defer-indexes: foreign keys reference " + table + " (" + rs.getString(1)
+                                    + "), so its keys cannot be dropped while the rows are written; leave --defer-indexes out");
+                        }
+                    }
+                }
             }
         } catch (SQLException e) {
             throw new PreflightException("cannot check the rollup tables for --defer-indexes in " + rollup.jdbcUrl() + " as "
@@ -81,8 +96,8 @@ final class DeferredIndexes {
 
     /**
      * Locks each rollup table of {@code schema} against every other session (until the commit),
-     * checks it is still empty, and drops its indexes that no constraint stands behind. In the
-     * transaction of {@code c}.
+     * checks it is still empty, and drops its indexes: the other indexes first, then the primary
+     * and unique keys. In the transaction of {@code c}.
      */
     static DeferredIndexes drop(Connection c, String schema) throws SQLException {
         List<Dropped> dropped = new ArrayList<>();
@@ -100,24 +115,25 @@ final class DeferredIndexes {
                             + " --defer-indexes is only for tables nobody else writes");
                 }
                 dropped.addAll(secondaryIndexes(c, table));
+                dropped.addAll(keys(c, table));
             }
             for (Dropped index : dropped) {
-                st.execute("DROP INDEX " + index.qualifiedName());
+                st.execute(index.drop());
             }
         }
         return new DeferredIndexes(dropped);
     }
 
-    /** How many indexes were dropped, and will be built again. */
+    /** How many indexes (keys included) were dropped, and will be built again. */
     int count() {
         return dropped.size();
     }
 
-    /** Builds every dropped index again, in the same transaction, before its commit. */
+    /** Builds every dropped index again, the keys first, in the same transaction, before its commit. */
     void rebuild(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            for (Dropped index : dropped) {
-                for (String sql : index.rebuild()) {
+            for (int i = dropped.size() - 1; i >= 0; i--) {
+                for (String sql : dropped.get(i).rebuild()) {
                     st.execute(sql);
                 }
             }
@@ -143,11 +159,33 @@ final class DeferredIndexes {
                     if (rs.getString(4) != null) {
                         rebuild.add("COMMENT ON INDEX " + name + " IS " + quoteLiteral(rs.getString(4)));
                     }
-                    indexes.add(new Dropped(name, List.copyOf(rebuild)));
+                    indexes.add(new Dropped("DROP INDEX " + name, List.copyOf(rebuild)));
                 }
             }
         }
         return indexes;
+    }
+
+    /** The table's primary and unique keys, in name order, with what adds each again. */
+    static List<Dropped> keys(Connection c, String table) throws SQLException {
+        List<Dropped> keys = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT quote_ident(conname), pg_get_constraintdef(oid),"
+                + " obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conrelid = ?::regclass AND contype IN ('p', 'u')"
+                + " ORDER BY conname")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    List<String> rebuild = new ArrayList<>();
+                    rebuild.add("ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + rs.getString(2));
+                    if (rs.getString(3) != null) {
+                        rebuild.add("COMMENT ON CONSTRAINT " + name + " ON " + table + " IS " + quoteLiteral(rs.getString(3)));
+                    }
+                    keys.add(new Dropped("ALTER TABLE " + table + " DROP CONSTRAINT " + name, List.copyOf(rebuild)));
+                }
+            }
+        }
+        return keys;
     }
 
     private static boolean holdsRows(Connection c, String table) throws SQLException {

@@ -55,7 +55,7 @@ public final class StagedRollups implements AutoCloseable {
 
     private final DatabaseTarget rollup;
     private final Supplier<VerifyScope> scopeAtFirstMerge;
-    /** {@code --defer-indexes}: the tables' secondary indexes dropped when the transaction opens, built again before its commit. */
+    /** {@code --defer-indexes}: the tables' indexes, keys included, dropped when the transaction opens, built again before its commit. */
     private final boolean deferIndexes;
     private volatile DeferredIndexes deferred;
     private final Map<Granularity, ByteArrayOutputStream> pending = new EnumMap<>(Granularity.class);
@@ -83,7 +83,7 @@ public final class StagedRollups implements AutoCloseable {
     }
 
     /**
-     * @param deferIndexes drop the rollup tables' secondary indexes as the transaction opens and
+     * @param deferIndexes drop the rollup tables' indexes (keys included) as the transaction opens and
      *     build them again before its commit ({@link DeferredIndexes}): only for empty tables
      *     nobody reads meanwhile
      */
@@ -237,13 +237,15 @@ public final class StagedRollups implements AutoCloseable {
      * (within the batch: a writer of the same rows elsewhere would be an error of deployment).
      */
     private String upsertBatch(Granularity g, BucketWindow window) {
+        // With --defer-indexes the table was empty and has no unique key now: each final row is inserted once.
+        String onConflict = deferred == null ? RollupStatements.onConflictUpdateWhenDifferent(g) : "";
         String bucket = "\"" + g.bucketColumn() + "\"";
         return "INSERT INTO " + liveTable(g) + " AS t (id, created_at, modified_at, " + bucket
                 + ", metric_name, metric_type, metric_value, metric_count, project, tag, organization_id)"
                 + " SELECT gen_random_uuid(), now(), now(), s.bucket, s.metric_name, s.metric_type, s.metric_value,"
                 + " s.metric_count, 'default', '', s.organization_id FROM " + incomingTable(g) + " s"
                 + " WHERE " + inWindow("s.bucket", window) + " ORDER BY s.organization_id, s.bucket, s.metric_name"
-                + RollupStatements.onConflictUpdateWhenDifferent(g);
+                + onConflict;
     }
 
     /** {@code column} inside the window: a parameter for each closed end ({@link #bounds}). */

@@ -101,8 +101,8 @@ class DeferredIndexesTest {
             deferred = staged.deferredIndexes();
             staged.finish();
         }
-        // Nine of Django's and Unstract's on each table, and the partial one: all but the primary and unique keys.
-        assertThat(deferred).isEqualTo(indexesBefore.stream().filter(i -> !i.startsWith("constraint ")).count() - 6);
+        // Every index of the three tables: the keys, Django's and Unstract's, and the partial one.
+        assertThat(deferred).isEqualTo(indexesBefore.stream().filter(i -> !i.startsWith("constraint ")).count());
         assertThat(indexes()).isEqualTo(indexesBefore);
         assertThat(count("event_metrics_hourly")).isEqualTo(StagedRollups.ROWS_PER_COPY + 3);
         assertThat(count("event_metrics_daily")).isEqualTo(1);
@@ -171,6 +171,22 @@ class DeferredIndexesTest {
     }
 
     @Test
+    void tablesWhoseKeysAForeignKeyReferencesAreRefusedUpFront() throws Exception {
+        try (Connection c = shadow.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE annotation (id bigint PRIMARY KEY, hourly_id uuid REFERENCES event_metrics_hourly (id))");
+        }
+        try {
+            assertThatThrownBy(() -> DeferredIndexes.requireEmptyOwnedTables(shadow)).isInstanceOf(PreflightException.class)
+                    .hasMessageContaining("--defer-indexes: foreign keys reference \"" + SHADOW + "\".\"event_metrics_hourly\"")
+                    .hasMessageContaining(" of annotation");
+        } finally {
+            try (Connection c = shadow.connect(); Statement st = c.createStatement()) {
+                st.execute("DROP TABLE annotation");
+            }
+        }
+    }
+
+    @Test
     void rowsWrittenBetweenTheCheckAndTheWriteFailTheWrite() throws Exception {
         DeferredIndexes.requireEmptyOwnedTables(shadow);
         try (Connection c = shadow.connect(); Statement st = c.createStatement()) {
@@ -209,9 +225,21 @@ class DeferredIndexesTest {
         assertThat(count("event_metrics_hourly")).isZero();
     }
 
+    @Test
+    void aKeyWrittenTwiceFailsTheBootstrapWhenTheUniqueKeyIsAddedAgain() throws Exception {
+        List<String> indexesBefore = indexes();
+        try (StagedRollups staged = new StagedRollups(shadow, () -> SCOPE, true)) {
+            staged.add(new RollupRow(Granularity.HOURLY, 1, "documents_processed", "counter", HOUR, 5, 5, 0L));
+            staged.add(new RollupRow(Granularity.HOURLY, 1, "documents_processed", "counter", HOUR, 6, 6, 0L));
+            assertThatThrownBy(staged::finish).isInstanceOf(SQLException.class).hasMessageContaining("is duplicated");
+        }
+        assertThat(indexes()).isEqualTo(indexesBefore);
+        assertThat(count("event_metrics_hourly")).isZero();
+    }
+
     /**
      * Every index of the shadow schema (name, definition, comment), and every constraint (name,
-     * definition), which stay as they are.
+     * definition, comment): the keys are dropped and added again too.
      */
     private static List<String> indexes() throws SQLException {
         List<String> indexes = firstColumn("SELECT i.relname || ' ' || pg_get_indexdef(i.oid) || ' '"
@@ -219,7 +247,8 @@ class DeferredIndexesTest {
                 + " x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace JOIN pg_class t ON t.oid = x.indrelid"
                 + " WHERE n.nspname = '" + SHADOW + "' AND t.relname LIKE 'event\\_metrics\\_%' ORDER BY i.relname");
         indexes.addAll(firstColumn("SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' '"
-                + " || pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace"
+                + " || pg_get_constraintdef(k.oid) || ' ' || coalesce(obj_description(k.oid, 'pg_constraint'), '')"
+                + " FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace"
                 + " WHERE n.nspname = '" + SHADOW + "' ORDER BY 1"));
         return indexes;
     }
