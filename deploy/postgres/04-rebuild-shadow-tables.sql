@@ -9,9 +9,9 @@ CREATE TABLE unstract_rebuild.event_metrics_monthly (LIKE unstract.event_metrics
 CREATE TABLE unstract_rebuild.dashboard_metrics_dead_letter (LIKE unstract.dashboard_metrics_dead_letter INCLUDING ALL);
 -- The second job's progress row; `promote` copies it to the live one with the rows.
 CREATE TABLE unstract_rebuild.dashboard_metrics_progress (LIKE unstract.dashboard_metrics_progress INCLUDING ALL);
--- For `bootstrap --defer-indexes` (the rows written first, the indexes built after them: about
--- half the time), the rollup role must own the three rollup tables, since only an owner may drop
--- their indexes, and create in the schema, to build them again. Uncomment these four lines if you
+-- For `bootstrap --defer-indexes` (the rows written first, the indexes and keys built after them:
+-- well under half the time), the rollup role must own the three rollup tables, since only an owner
+-- may drop their indexes, and create in the schema, to build them again. Uncomment these four lines if you
 -- use it; the role running this script must be a superuser or able to SET ROLE dashboard_metrics.
 -- GRANT CREATE ON SCHEMA unstract_rebuild TO dashboard_metrics;
 -- ALTER TABLE unstract_rebuild.event_metrics_hourly OWNER TO dashboard_metrics;
