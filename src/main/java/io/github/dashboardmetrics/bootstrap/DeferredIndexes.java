@@ -154,12 +154,8 @@ final class DeferredIndexes {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String name = rs.getString(1);
-                    List<String> rebuild = new ArrayList<>();
-                    rebuild.add(rs.getString(2) + (rs.getString(3) == null ? "" : " TABLESPACE " + quoteIdent(rs.getString(3))));
-                    if (rs.getString(4) != null) {
-                        rebuild.add("COMMENT ON INDEX " + name + " IS " + quoteLiteral(rs.getString(4)));
-                    }
-                    indexes.add(new Dropped("DROP INDEX " + name, List.copyOf(rebuild)));
+                    String build = rs.getString(2) + (rs.getString(3) == null ? "" : " TABLESPACE " + quoteIdent(rs.getString(3)));
+                    indexes.add(dropped("DROP INDEX " + name, build, "INDEX " + name, rs.getString(4)));
                 }
             }
         }
@@ -176,16 +172,22 @@ final class DeferredIndexes {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String name = rs.getString(1);
-                    List<String> rebuild = new ArrayList<>();
-                    rebuild.add("ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + rs.getString(2));
-                    if (rs.getString(3) != null) {
-                        rebuild.add("COMMENT ON CONSTRAINT " + name + " ON " + table + " IS " + quoteLiteral(rs.getString(3)));
-                    }
-                    keys.add(new Dropped("ALTER TABLE " + table + " DROP CONSTRAINT " + name, List.copyOf(rebuild)));
+                    keys.add(dropped("ALTER TABLE " + table + " DROP CONSTRAINT " + name,
+                            "ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + rs.getString(2),
+                            "CONSTRAINT " + name + " ON " + table, rs.getString(3)));
                 }
             }
         }
         return keys;
+    }
+
+    /**
+     * What drops one index or key, and what builds it again: its definition, then its comment
+     * ({@code COMMENT ON <commentOn>}) when it has one.
+     */
+    private static Dropped dropped(String drop, String build, String commentOn, String comment) {
+        return new Dropped(drop, comment == null ? List.of(build)
+                : List.of(build, "COMMENT ON " + commentOn + " IS " + quoteLiteral(comment)));
     }
 
     private static boolean holdsRows(Connection c, String table) throws SQLException {
