@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -45,7 +44,6 @@ public class Attribution extends KeyedProcessFunction<String, JoinInput, MetricD
     private final RetentionPolicy retention;
     private transient ValueState<byte[]> dimensions;
     private transient MapState<Long, byte[]> sums;
-    private transient List<StateDescriptor<?, ?>> states;
 
     public Attribution() {
         this(RetentionPolicy.DEFAULT);
@@ -90,7 +88,6 @@ public class Attribution extends KeyedProcessFunction<String, JoinInput, MetricD
         MapStateDescriptor<Long, byte[]> sumsState = sumsState(retention);
         dimensions = getRuntimeContext().getState(dimensionsState);
         sums = getRuntimeContext().getMapState(sumsState);
-        states = List.of(dimensionsState, sumsState);
     }
 
     private static ValueStateDescriptor<byte[]> dimensionsState() {
@@ -100,16 +97,6 @@ public class Attribution extends KeyedProcessFunction<String, JoinInput, MetricD
     private static MapStateDescriptor<Long, byte[]> sumsState(RetentionPolicy retention) {
         return RowState.expiringWithRetention(new MapStateDescriptor<>("sums", Types.LONG,
                 PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO), retention);
-    }
-
-    /** The keyed states of this operator (the savepoint contract): {@code dimensions}, then {@code sums}. */
-    public static List<StateDescriptor<?, ?>> keyedStates(RetentionPolicy retention) {
-        return List.of(dimensionsState(), sumsState(retention));
-    }
-
-    /** The keyed states {@link #open} registered, as it registered them. */
-    List<StateDescriptor<?, ?>> registeredStates() {
-        return states;
     }
 
     /** A dimension row with its multiplicity. */

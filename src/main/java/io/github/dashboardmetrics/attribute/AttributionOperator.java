@@ -1,32 +1,32 @@
 package io.github.dashboardmetrics.attribute;
 
 import io.github.dashboardmetrics.metric.MetricDelta;
-import io.github.dashboardmetrics.state.StateExport;
+import io.github.dashboardmetrics.state.FinalSnapshot;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * {@link Attribution} run as Flink runs any keyed process function ({@code KeyedProcessOperator},
- * the same state), which in a bootstrap also emits its whole keyed state at the end of its input
- * on {@link StateExport#ENTRIES}.
+ * the same state), which in a bootstrap also snapshots itself into the savepoint at the end of its
+ * input ({@link FinalSnapshot#SUBTASK_STATES}).
  */
 public final class AttributionOperator extends KeyedProcessOperator<String, JoinInput, MetricDelta> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private final boolean exportStateAtEnd;
+    private final FinalSnapshot snapshotAtEnd;
 
-    /** @param exportStateAtEnd emit the keyed state at the end of the input (a bootstrap) */
-    public AttributionOperator(Attribution attribution, boolean exportStateAtEnd) {
+    /** @param snapshotAtEnd the savepoint to snapshot into at the end of the input (a bootstrap); null otherwise */
+    public AttributionOperator(Attribution attribution, FinalSnapshot snapshotAtEnd) {
         super(attribution);
-        this.exportStateAtEnd = exportStateAtEnd;
+        this.snapshotAtEnd = snapshotAtEnd;
     }
 
     @Override
     public void finish() throws Exception {
         super.finish();
-        if (exportStateAtEnd) {
-            StateExport.emit(getKeyedStateBackend(), ((Attribution) userFunction).registeredStates(),
-                    entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
+        if (snapshotAtEnd != null) {
+            output.collect(FinalSnapshot.SUBTASK_STATES, new StreamRecord<>(
+                    snapshotAtEnd.take(this, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())));
         }
     }
 }

@@ -9,10 +9,8 @@ import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.util.Collector;
 
 /**
@@ -26,11 +24,6 @@ public class Executions extends RowWithChildren<Map<Long, long[]>> {
     private static final long serialVersionUID = 2L;
     /** The name of the state of this join's own rows. */
     private static final String STATE = "execution";
-
-    /** The keyed states of this operator (the savepoint contract). */
-    public static List<ValueStateDescriptor<byte[]>> keyedStates(RetentionPolicy retention, Duration deletedRowHorizon) {
-        return RowWithChildren.keyedStates(STATE, retention, deletedRowHorizon);
-    }
 
     public Executions() {
         this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);

@@ -10,8 +10,6 @@ import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
 import io.github.dashboardmetrics.state.StateBytes;
 import java.time.Duration;
-import java.util.List;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.util.Collector;
 
 /**
@@ -24,11 +22,6 @@ public class FileExecutions extends RowWithChildren<Long> {
     private static final long serialVersionUID = 2L;
     /** The name of the state of this join's own rows. */
     private static final String STATE = "file-execution";
-
-    /** The keyed states of this operator (the savepoint contract). */
-    public static List<ValueStateDescriptor<byte[]>> keyedStates(RetentionPolicy retention, Duration deletedRowHorizon) {
-        return RowWithChildren.keyedStates(STATE, retention, deletedRowHorizon);
-    }
 
     public FileExecutions() {
         this(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT, DEFAULT_KEYS_PER_SLICE);

@@ -76,7 +76,7 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
     @Override
     protected void openRows() {
         states = keyedStates(stateName, retention, deletedRowHorizon);
-        if (exportsStateAtEnd()) {
+        if (snapshotsAtEnd()) {
             RowState.forBulkLoad(states);
         }
         rows = getKeyedStateStore().getState(states.get(0));
@@ -91,11 +91,6 @@ abstract class RowWithChildren<C> extends RowKeepingOperator<JoinInput, Contribu
             Duration deletedRowHorizon) {
         return List.of(RowState.expiringWithRetention(RowState.rows(stateName), retention),
                 RowState.deleted("deleted-" + stateName, deletedRowHorizon));
-    }
-
-    @Override
-    protected List<ValueStateDescriptor<byte[]>> keyedStates() {
-        return states;
     }
 
     @Override

@@ -12,7 +12,7 @@ import io.github.dashboardmetrics.source.DeadLetter;
 import io.github.dashboardmetrics.source.DecodeChanges;
 import io.github.dashboardmetrics.source.KeyRange;
 import io.github.dashboardmetrics.source.KeySample;
-import io.github.dashboardmetrics.state.StateEntry;
+import io.github.dashboardmetrics.state.FinalSnapshot;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,43 +25,46 @@ import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.core.fs.Path;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
 import org.apache.flink.state.api.OperatorIdentifier;
-import org.apache.flink.state.api.OperatorTransformation;
-import org.apache.flink.state.api.SavepointWriter;
-import org.apache.flink.state.api.output.operators.StateBootstrapWrapperOperator;
+import org.apache.flink.state.api.output.MergeOperatorStates;
+import org.apache.flink.state.api.output.OperatorSubtaskStateReducer;
+import org.apache.flink.state.api.output.SavepointOutputFormat;
+import org.apache.flink.state.api.output.TaggedOperatorSubtaskState;
+import org.apache.flink.state.api.output.operators.GroupReduceOperator;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.OutputFormatSinkFunction;
 import org.apache.flink.types.Either;
 
 /**
  * The bounded Flink job of a bootstrap: reads the captured tables from an exported snapshot in
  * parallel key ranges ({@link SnapshotRangeSource}), runs them through the streaming job's own
- * decoding, normalisation, joins, rules and rollup ({@link MetricsPipeline}, with every stateful
- * operator exporting its keyed state at the end of its input), and writes that state with the
- * State Processor API as a savepoint under the streaming job's uids. It hands over the rollup
- * rows the streaming job would have written for the same rows, each bucket's final row once, as
- * they arrive, and returns the dead letters. The final rows leave the rollup as soon as the
- * sources' last watermark reaches it, so they are written while the operators before it still
- * export their state; they reach the caller through a {@link LocalHandoff}, the job running on a
- * local mini cluster in this JVM.
+ * decoding, normalisation, joins, rules and rollup ({@link MetricsPipeline}), and writes the
+ * savepoint: every stateful operator, the streaming job's own, snapshots itself at the end of its
+ * input ({@link FinalSnapshot}), and the State Processor API's steps gather those snapshots under
+ * the streaming job's uids into the savepoint's metadata. It hands over the rollup rows the
+ * streaming job would have written for the same rows, each bucket's final row once, as they
+ * arrive, and returns the dead letters. The final rows leave the rollup as soon as the sources'
+ * last watermark reaches it, so they are written while the operators before it still take their
+ * snapshots; they reach the caller through a {@link LocalHandoff}, the job running on a local mini
+ * cluster in this JVM.
  */
 public final class BootstrapJob {
     /**
      * @param parallelism readers and operators; ranges per table: {@link #RANGES_PER_READER} per reader
-     * @param stateBackend where the bounded job and the savepoint writer hold the state while they
-     *     build it ({@code rocksdb} or {@code hashmap}); the savepoint restores on either
+     * @param stateBackend where the bounded job holds the state while it builds it ({@code rocksdb}
+     *     or {@code hashmap}); the savepoint (canonical format) restores on either
      */
     public record Settings(DatabaseTarget source, List<String> capturedTables, int parallelism, RetentionPolicy retention,
             String stateBackend) implements java.io.Serializable {}
@@ -160,7 +163,7 @@ public final class BootstrapJob {
                 .setParallelism(settings.parallelism());
         SingleOutputStreamOperator<RowChange> changes = MetricsPipeline.decode(messages);
         MetricsPipeline.Rollups rollups = MetricsPipeline.fromChanges(changes,
-                new MetricsPipeline.Settings(settings.retention()), null, true);
+                new MetricsPipeline.Settings(settings.retention()), null, new FinalSnapshot(savepointPath));
 
         TypeInformation<Either<RollupRow, DeadLetter>> outputType =
                 new EitherTypeInfo<>(TypeInformation.of(RollupRow.class), TypeInformation.of(DeadLetter.class));
@@ -174,23 +177,7 @@ public final class BootstrapJob {
                 .uid("bootstrap-dead-letters")
                 .transform("hand the dead letters over", Types.VOID, handoff.operator()).uid("bootstrap-dead-letters-handoff");
 
-        StateBackend writerBackend = StateBackendDefaults.ROCKSDB.equals(StateBackendDefaults.parse(settings.stateBackend()))
-                ? new EmbeddedRocksDBStateBackend() : new HashMapStateBackend();
-        SavepointWriter savepoint = SavepointWriter.newSavepoint(env, writerBackend,
-                Integer.parseInt(maxParallelism));
-        for (Map.Entry<String, List<? extends StateDescriptor<?, ?>>> operator
-                : MetricsPipeline.keyedStates(settings.retention()).entrySet()) {
-            DataStream<StateEntry> entries = rollups.stateEntries().get(operator.getKey());
-            StateEntryWriter writer = new StateEntryWriter(operator.getValue(),
-                    MetricsPipeline.processingTimers().getOrDefault(operator.getKey(), List.of()));
-            // The State Processor API's own wrapper of an operator, as its window transformations use:
-            // a KeyedStateBootstrapFunction's timers go to a timer service of the API's name only.
-            savepoint.withOperator(OperatorIdentifier.forUid(operator.getKey()),
-                    OperatorTransformation.bootstrapWith(entries)
-                            .keyBy(e -> e.key, Types.STRING)
-                            .transform((timestamp, path) -> new StateBootstrapWrapperOperator<>(timestamp, path, writer)));
-        }
-        savepoint.write(savepointPath);
+        writeSavepoint(rollups.finalSnapshots(), Integer.parseInt(maxParallelism), savepointPath);
 
         JobClient client = env.executeAsync("dashboard-metrics bootstrap");
         CompletableFuture<JobExecutionResult> ended = client.getJobExecutionResult();
@@ -233,5 +220,33 @@ public final class BootstrapJob {
         }
         Long read = executed.getAccumulatorResult(SnapshotRangeSource.ROWS_READ);
         return new Result(read == null ? 0 : read, deadLetters);
+    }
+
+    /**
+     * The savepoint's metadata from the operators' final snapshots ({@link FinalSnapshot}), with
+     * the State Processor API's own steps: per operator, its subtasks' states gathered under the
+     * streaming job's uid; then all operators into one savepoint's metadata, written by one task
+     * into {@code savepointPath} (the state files are there already).
+     */
+    private static void writeSavepoint(Map<String, DataStream<TaggedOperatorSubtaskState>> snapshots, int maxParallelism,
+            String savepointPath) {
+        DataStream<OperatorState> operators = null;
+        for (Map.Entry<String, DataStream<TaggedOperatorSubtaskState>> operator : snapshots.entrySet()) {
+            DataStream<OperatorState> one = operator.getValue()
+                    .transform("gather the snapshots of " + operator.getKey(), TypeInformation.of(OperatorState.class),
+                            new GroupReduceOperator<>(new OperatorSubtaskStateReducer(
+                                    OperatorIdentifier.forUid(operator.getKey()).getOperatorId(), maxParallelism)))
+                    .uid("bootstrap-snapshots-" + operator.getKey())
+                    .forceNonParallel();
+            operators = operators == null ? one : operators.union(one);
+        }
+        operators.transform("the savepoint's metadata", TypeInformation.of(CheckpointMetadata.class),
+                        new GroupReduceOperator<>(new MergeOperatorStates(List.of())))
+                .uid("bootstrap-savepoint-metadata")
+                .forceNonParallel()
+                .addSink(new OutputFormatSinkFunction<>(new SavepointOutputFormat(new Path(savepointPath))))
+                .uid("bootstrap-savepoint-write")
+                .name("write the savepoint's metadata")
+                .setParallelism(1);
     }
 }

@@ -1,11 +1,9 @@
 package io.github.dashboardmetrics.change;
 
 import io.github.dashboardmetrics.state.RowState;
-import io.github.dashboardmetrics.state.StateExport;
-import java.util.List;
+import io.github.dashboardmetrics.state.FinalSnapshot;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -46,7 +44,8 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
     public static final OutputTag<Long> WALKING_AT_BARRIER = new OutputTag<>("truncate-walk-at-barrier", Types.LONG);
 
     private final int keysPerSlice;
-    private boolean exportStateAtEnd;
+    /** In a bootstrap: the savepoint this operator snapshots itself into at the end of its input; null otherwise. */
+    private FinalSnapshot snapshotAtEnd;
     private transient TimestampedCollector<OUT> out;
     /** The record being processed, whose timestamp the collector gives what it emits. */
     private transient StreamRecord<IN> current;
@@ -59,9 +58,6 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
 
     /** Registers the keyed states of the rows (with {@link #getKeyedStateStore()}). */
     protected abstract void openRows() throws Exception;
-
-    /** The keyed states {@link #openRows} registered, as it registered them. */
-    protected abstract List<? extends StateDescriptor<?, ?>> keyedStates();
 
     /** One record, with the key context on its key. */
     protected abstract void processRow(IN in, Collector<OUT> out) throws Exception;
@@ -151,14 +147,15 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
 
     /**
      * The end of the input (a bounded job, or stop with drain): what is left of the walks is walked
-     * now; then, in a bootstrap, the whole keyed state goes out on {@link StateExport#ENTRIES}.
+     * now; then, in a bootstrap, the operator snapshots itself into the savepoint
+     * ({@link FinalSnapshot#SUBTASK_STATES}).
      */
     @Override
     public void finish() throws Exception {
         walks.walkToEnd();
-        if (exportStateAtEnd) {
-            StateExport.emit(getKeyedStateBackend(), keyedStates(),
-                    entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
+        if (snapshotAtEnd != null) {
+            output.collect(FinalSnapshot.SUBTASK_STATES, new StreamRecord<>(
+                    snapshotAtEnd.take(this, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())));
         }
         super.finish();
     }
@@ -170,23 +167,23 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
      */
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        if (exportStateAtEnd && mark.getTimestamp() == Watermark.MAX_WATERMARK.getTimestamp()) {
+        if (snapshotAtEnd != null && mark.getTimestamp() == Watermark.MAX_WATERMARK.getTimestamp()) {
             walks.walkToEnd();
         }
         super.processWatermark(mark);
     }
 
-    /** Whether this operator runs in a bootstrap's bulk load ({@link #exportingStateAtEnd}). */
-    protected boolean exportsStateAtEnd() {
-        return exportStateAtEnd;
+    /** Whether this operator runs in a bootstrap's bulk load ({@link #snapshottingAtEnd}). */
+    protected boolean snapshotsAtEnd() {
+        return snapshotAtEnd != null;
     }
 
     /**
-     * Makes this operator emit its whole keyed state at the end of its input ({@link #finish}):
-     * the bootstrap's bounded job, whose state becomes the streaming job's savepoint.
+     * Makes this operator snapshot itself into {@code savepoint} at the end of its input
+     * ({@link #finish}): the bootstrap's bounded job, whose state becomes the streaming job's savepoint.
      */
-    public RowKeepingOperator<IN, OUT> exportingStateAtEnd() {
-        this.exportStateAtEnd = true;
+    public RowKeepingOperator<IN, OUT> snapshottingAtEnd(FinalSnapshot savepoint) {
+        this.snapshotAtEnd = savepoint;
         return this;
     }
 

@@ -83,7 +83,7 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
     protected void openRows() {
         rows = new EnumMap<>(RowKind.class);
         states = keyedStates(retention, deletedRowHorizon);
-        if (exportsStateAtEnd()) {
+        if (snapshotsAtEnd()) {
             RowState.forBulkLoad(states);
         }
         Map<String, ValueState<byte[]>> byName = new HashMap<>();
@@ -115,11 +115,6 @@ public class RowNormaliser extends RowKeepingOperator<RowChange, WeightedRow> {
     /** The name of the state of a kept table's rows. */
     private static String rowState(RowKind kind) {
         return "row-" + kind.tableName();
-    }
-
-    @Override
-    protected List<ValueStateDescriptor<byte[]>> keyedStates() {
-        return states;
     }
 
     @Override

@@ -19,20 +19,17 @@ import io.github.dashboardmetrics.rollup.RetentionPolicy;
 import io.github.dashboardmetrics.rollup.RollupRow;
 import io.github.dashboardmetrics.source.ChangeMessage;
 import io.github.dashboardmetrics.source.DecodeChanges;
-import io.github.dashboardmetrics.state.ProcessingTimer;
+import io.github.dashboardmetrics.state.FinalSnapshot;
 import io.github.dashboardmetrics.state.RowImages;
 import io.github.dashboardmetrics.state.RowKeys;
 import io.github.dashboardmetrics.state.RowState;
-import io.github.dashboardmetrics.state.StateEntry;
-import io.github.dashboardmetrics.state.StateExport;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.FilterFunction;
-import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.state.api.output.TaggedOperatorSubtaskState;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.Collector;
@@ -57,15 +54,15 @@ public final class MetricsPipeline {
      * operator that keeps rows): the state of such a checkpoint shows the TRUNCATE partly applied.
      */
     public record Deltas(DataStream<MetricDelta> deltas, DataStream<Long> walkingAtBarriers,
-            Map<String, DataStream<StateEntry>> stateEntries) {}
+            Map<String, DataStream<TaggedOperatorSubtaskState>> finalSnapshots) {}
 
     /**
      * The rollup rows to write, the checkpoints whose state shows a TRUNCATE partly applied
-     * ({@link Deltas}), and in a bootstrap the keyed state of every stateful operator by uid and
-     * every bucket's final row ({@link BucketRollup#FINAL_ROWS}; null otherwise).
+     * ({@link Deltas}), and in a bootstrap the final snapshot of every stateful operator by uid
+     * ({@link FinalSnapshot}) and every bucket's final row ({@link BucketRollup#FINAL_ROWS}; null otherwise).
      */
     public record Rollups(DataStream<RollupRow> rows, DataStream<Long> walkingAtBarriers,
-            Map<String, DataStream<StateEntry>> stateEntries, DataStream<RollupRow> finalRows) {}
+            Map<String, DataStream<TaggedOperatorSubtaskState>> finalSnapshots, DataStream<RollupRow> finalRows) {}
 
     /** The uids of the operators with keyed state: the savepoint contract (docs/architecture.md, "State layout"). */
     public static final String NORMALISER_UID = "normalise-rows-v2";
@@ -74,51 +71,32 @@ public final class MetricsPipeline {
     public static final String ATTRIBUTION_UID = "attribute-organisations";
     public static final String ROLLUP_UID = "rollup-buckets";
 
-    /**
-     * The keyed states of every stateful operator, by uid, as the operators register them with
-     * {@code retention}: what a bootstrap writes into a savepoint, with the timers of
-     * {@link #processingTimers}.
-     */
-    public static Map<String, List<? extends StateDescriptor<?, ?>>> keyedStates(RetentionPolicy retention) {
-        Map<String, List<? extends StateDescriptor<?, ?>>> states = new LinkedHashMap<>();
-        states.put(NORMALISER_UID, RowNormaliser.keyedStates(retention, RowState.DEFAULT_DELETED_ROW_HORIZON));
-        states.put(FILE_EXECUTIONS_UID, FileExecutions.keyedStates(retention, RowState.DEFAULT_DELETED_ROW_HORIZON));
-        states.put(EXECUTIONS_UID, Executions.keyedStates(retention, RowState.DEFAULT_DELETED_ROW_HORIZON));
-        states.put(ATTRIBUTION_UID, Attribution.keyedStates(retention));
-        states.put(ROLLUP_UID, BucketRollup.keyedStates());
-        return states;
-    }
-
-    /** Per operator uid, the processing-time timers whose times its keyed states hold: a bootstrap writes them too. */
-    public static Map<String, List<ProcessingTimer>> processingTimers() {
-        return Map.of(ROLLUP_UID, List.of(BucketRollup.CLEANUP_TIMER));
-    }
-
     /** From decoded row changes (and optional rechecks, may be null) to the rollup rows to write. */
     public static Rollups fromChanges(DataStream<RowChange> changes, Settings settings,
             DataStream<MetricDelta> rechecks) {
-        return fromChanges(changes, settings, rechecks, false);
+        return fromChanges(changes, settings, rechecks, null);
     }
 
     /**
-     * The same; with {@code exportState} (a bootstrap's bounded job) every stateful operator also
-     * emits its whole keyed state at the end of its input ({@link Rollups#stateEntries}).
+     * The same; with {@code snapshotAtEnd} (a bootstrap's bounded job; null otherwise) every
+     * stateful operator also snapshots itself into that savepoint at the end of its input
+     * ({@link Rollups#finalSnapshots}).
      */
     public static Rollups fromChanges(DataStream<RowChange> changes, Settings settings,
-            DataStream<MetricDelta> rechecks, boolean exportState) {
-        Deltas deltas = metricDeltasAndWalks(changes, settings.retention(), exportState);
+            DataStream<MetricDelta> rechecks, FinalSnapshot snapshotAtEnd) {
+        Deltas deltas = metricDeltasAndWalks(changes, settings.retention(), snapshotAtEnd);
         BucketRollup rollup = new BucketRollup(settings.retention());
         SingleOutputStreamOperator<RollupRow> rows = (rechecks == null ? deltas.deltas() : deltas.deltas().union(rechecks))
                 .keyBy(MetricDelta::rollupKey, Types.STRING)
                 .transform("roll up hour/day/month buckets (emitted at checkpoints)",
-                        TypeInformation.of(RollupRow.class), exportState ? rollup.exportingStateAtEnd() : rollup)
+                        TypeInformation.of(RollupRow.class), snapshotAtEnd != null ? rollup.snapshottingAtEnd(snapshotAtEnd) : rollup)
                 .uid(ROLLUP_UID);
-        Map<String, DataStream<StateEntry>> entries = new LinkedHashMap<>(deltas.stateEntries());
-        if (exportState) {
-            entries.put(ROLLUP_UID, rows.getSideOutput(StateExport.ENTRIES));
+        Map<String, DataStream<TaggedOperatorSubtaskState>> snapshots = new LinkedHashMap<>(deltas.finalSnapshots());
+        if (snapshotAtEnd != null) {
+            snapshots.put(ROLLUP_UID, rows.getSideOutput(FinalSnapshot.SUBTASK_STATES));
         }
-        return new Rollups(rows, deltas.walkingAtBarriers(), entries,
-                exportState ? rows.getSideOutput(BucketRollup.FINAL_ROWS) : null);
+        return new Rollups(rows, deltas.walkingAtBarriers(), snapshots,
+                snapshotAtEnd != null ? rows.getSideOutput(BucketRollup.FINAL_ROWS) : null);
     }
 
     /**
@@ -158,15 +136,15 @@ public final class MetricsPipeline {
 
     /** The same, with rows and sums past every tier's retention leaving the state. */
     public static DataStream<MetricDelta> metricDeltas(DataStream<RowChange> changes, RetentionPolicy retention) {
-        return metricDeltasAndWalks(changes, retention, false).deltas();
+        return metricDeltasAndWalks(changes, retention, null).deltas();
     }
 
     /**
      * The same, with the checkpoints whose barrier came during a TRUNCATE's walk ({@link Deltas});
-     * with {@code exportState}, also the keyed state of each stateful operator at the end of the input.
+     * with {@code snapshotAtEnd}, also each stateful operator's snapshot of itself at the end of the input.
      */
     public static Deltas metricDeltasAndWalks(DataStream<RowChange> changes, RetentionPolicy retention,
-            boolean exportState) {
+            FinalSnapshot snapshotAtEnd) {
         // To every subtask of each operator that keeps rows, which records them in its broadcast
         // state (RowState.TRUNCATIONS) and walks its rows of the table (RowKeepingOperator).
         DataStream<RowChange> truncates = changes
@@ -185,8 +163,8 @@ public final class MetricsPipeline {
                 .uid("normalised-tables")
                 .keyBy(RowNormaliser::key, Types.STRING)
                 .connect(truncates)
-                .transform("normalise rows (last image per row)", WEIGHTED, exporting(new RowNormaliser(
-                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), exportState))
+                .transform("normalise rows (last image per row)", WEIGHTED, snapshotting(new RowNormaliser(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), snapshotAtEnd))
                 .uid(NORMALISER_UID);
 
         DataStream<MetricDelta> direct = rows
@@ -213,16 +191,16 @@ public final class MetricsPipeline {
         SingleOutputStreamOperator<Contribution> fileSums = fileChanges.union(pageSums)
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .transform("file executions with their pages", CONTRIBUTION, exporting(new FileExecutions(
-                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), exportState))
+                .transform("file executions with their pages", CONTRIBUTION, snapshotting(new FileExecutions(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), snapshotAtEnd))
                 .uid(FILE_EXECUTIONS_UID);
 
         DataStream<JoinInput> executionChanges = ownRows(rowChanges, RowKind.WORKFLOW_EXECUTION, "execution-rows");
         SingleOutputStreamOperator<Contribution> executionSums = executionChanges.union(contributions(fileSums, "file-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
                 .connect(truncates)
-                .transform("executions with their files", CONTRIBUTION, exporting(new Executions(
-                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), exportState))
+                .transform("executions with their files", CONTRIBUTION, snapshotting(new Executions(
+                        RowState.DEFAULT_DELETED_ROW_HORIZON, retention, RowKeepingOperator.DEFAULT_KEYS_PER_SLICE), snapshotAtEnd))
                 .uid(EXECUTIONS_UID);
 
         DataStream<JoinInput> dimensionsAndPages = rows
@@ -252,26 +230,26 @@ public final class MetricsPipeline {
                 dimensionsAndPages.union(contributions(executionSums, "execution-sums"))
                 .keyBy(JoinInput::key, Types.STRING)
                 .transform("attribute to organisations", TypeInformation.of(MetricDelta.class),
-                        new AttributionOperator(new Attribution(retention), exportState))
+                        new AttributionOperator(new Attribution(retention), snapshotAtEnd))
                 .uid(ATTRIBUTION_UID);
 
         DataStream<Long> walkingAtBarriers = rows.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER)
                 .union(fileSums.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER),
                         executionSums.getSideOutput(RowKeepingOperator.WALKING_AT_BARRIER));
-        Map<String, DataStream<StateEntry>> entries = new LinkedHashMap<>();
-        if (exportState) {
-            entries.put(NORMALISER_UID, rows.getSideOutput(StateExport.ENTRIES));
-            entries.put(FILE_EXECUTIONS_UID, fileSums.getSideOutput(StateExport.ENTRIES));
-            entries.put(EXECUTIONS_UID, executionSums.getSideOutput(StateExport.ENTRIES));
-            entries.put(ATTRIBUTION_UID, attributed.getSideOutput(StateExport.ENTRIES));
+        Map<String, DataStream<TaggedOperatorSubtaskState>> snapshots = new LinkedHashMap<>();
+        if (snapshotAtEnd != null) {
+            snapshots.put(NORMALISER_UID, rows.getSideOutput(FinalSnapshot.SUBTASK_STATES));
+            snapshots.put(FILE_EXECUTIONS_UID, fileSums.getSideOutput(FinalSnapshot.SUBTASK_STATES));
+            snapshots.put(EXECUTIONS_UID, executionSums.getSideOutput(FinalSnapshot.SUBTASK_STATES));
+            snapshots.put(ATTRIBUTION_UID, attributed.getSideOutput(FinalSnapshot.SUBTASK_STATES));
         }
-        return new Deltas(direct.union(attributed), walkingAtBarriers, entries);
+        return new Deltas(direct.union(attributed), walkingAtBarriers, snapshots);
     }
 
-    /** {@code operator}, made to export its keyed state at the end of its input when {@code exportState}. */
-    private static <O extends RowKeepingOperator<?, ?>> O exporting(O operator, boolean exportState) {
-        if (exportState) {
-            operator.exportingStateAtEnd();
+    /** {@code operator}, made to snapshot itself at the end of its input when {@code snapshotAtEnd} is not null. */
+    private static <O extends RowKeepingOperator<?, ?>> O snapshotting(O operator, FinalSnapshot snapshotAtEnd) {
+        if (snapshotAtEnd != null) {
+            operator.snapshottingAtEnd(snapshotAtEnd);
         }
         return operator;
     }

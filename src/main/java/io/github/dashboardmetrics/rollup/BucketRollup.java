@@ -3,8 +3,7 @@ package io.github.dashboardmetrics.rollup;
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.monitoring.JobMetrics;
-import io.github.dashboardmetrics.state.ProcessingTimer;
-import io.github.dashboardmetrics.state.StateExport;
+import io.github.dashboardmetrics.state.FinalSnapshot;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -57,20 +56,21 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     private static final Granularity[] TIERS = Granularity.values();
     /** Default bound of the in-memory batch: pending (key, hour) entries before an early flush. */
     public static final int DEFAULT_MAX_PENDING_BUCKETS = 100_000;
-    /** Per key, the hourly check for buckets past retention: {@code next-cleanup} holds its time. */
-    public static final ProcessingTimer CLEANUP_TIMER = new ProcessingTimer("next-cleanup", "retention-cleanup");
+    /** Per key, the time of the hourly check for buckets past retention (part of the savepoint contract). */
+    public static final String NEXT_CLEANUP_STATE = "next-cleanup";
+    /** The internal timer service of those checks (part of the savepoint contract). */
+    public static final String CLEANUP_TIMER_SERVICE = "retention-cleanup";
 
     private final RetentionPolicy retention;
     private final int maxPendingBuckets;
-    private boolean exportStateAtEnd;
+    /** In a bootstrap: the savepoint this operator snapshots itself into at the end of its input; null otherwise. */
+    private FinalSnapshot snapshotAtEnd;
     /** In a bootstrap: whether the final rows have left ({@link #emitFinalRowsOnce}). */
     private transient boolean finalRowsEmitted;
 
     /** Per tier: bucket start -> totals. The savepoint contract: names and types stay. */
     private transient List<MapState<Long, BucketTotal>> totals;
     private transient ValueState<Long> nextCleanup;
-    /** The states as registered in {@link #open} (serializers set): what {@link #finish} exports. */
-    private transient List<StateDescriptor<?, ?>> registered;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient Counter deltasApplied;
     /** {@link #retention}'s horizons, looked up with every delta. */
@@ -124,10 +124,9 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     /**
      * The keyed states, the savepoint contract: the bucket totals per tier in {@link #TIERS} order,
      * {@code totals-hourly}, {@code -daily}, {@code -monthly}; then {@code next-cleanup}, the time
-     * of the key's retention-cleanup timer ({@link #CLEANUP_TIMER}). What a bootstrap writes of
-     * this operator, with that timer.
+     * of the key's retention-cleanup timer (in {@link #CLEANUP_TIMER_SERVICE}).
      */
-    public static List<StateDescriptor<?, ?>> keyedStates() {
+    private static List<StateDescriptor<?, ?>> keyedStates() {
         List<StateDescriptor<?, ?>> states = new ArrayList<>(totalsStates());
         states.add(nextCleanupState());
         return states;
@@ -143,7 +142,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     }
 
     private static ValueStateDescriptor<Long> nextCleanupState() {
-        return new ValueStateDescriptor<>(CLEANUP_TIMER.valueState(), Types.LONG);
+        return new ValueStateDescriptor<>(NEXT_CLEANUP_STATE, Types.LONG);
     }
 
     /**
@@ -154,23 +153,23 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     public static final OutputTag<RollupRow> FINAL_ROWS = new OutputTag<>("final-rows", TypeInformation.of(RollupRow.class));
 
     /**
-     * Makes this operator emit its bucket totals at the end of its input, after its last rows
-     * ({@link StateExport#ENTRIES}), and every bucket's final row ({@link #FINAL_ROWS}): the
-     * bootstrap's bounded job, whose state becomes the streaming job's savepoint and whose rows
-     * become the rollup tables.
+     * Makes this operator emit every bucket's final row ({@link #FINAL_ROWS}) once its input has
+     * ended, and snapshot itself into {@code savepoint} at the end of its input
+     * ({@link FinalSnapshot#SUBTASK_STATES}): the bootstrap's bounded job, whose state becomes the
+     * streaming job's savepoint and whose rows become the rollup tables.
      */
-    public BucketRollup exportingStateAtEnd() {
-        this.exportStateAtEnd = true;
+    public BucketRollup snapshottingAtEnd(FinalSnapshot savepoint) {
+        this.snapshotAtEnd = savepoint;
         return this;
     }
 
     @Override
     public void finish() throws Exception {
         super.finish();
-        if (exportStateAtEnd) {
+        if (snapshotAtEnd != null) {
             emitFinalRowsOnce();
-            StateExport.emit(getKeyedStateBackend(), registered,
-                    entry -> output.collect(StateExport.ENTRIES, new StreamRecord<>(entry)));
+            output.collect(FinalSnapshot.SUBTASK_STATES, new StreamRecord<>(
+                    snapshotAtEnd.take(this, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())));
         }
     }
 
@@ -184,7 +183,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
      */
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        if (exportStateAtEnd && mark.getTimestamp() == Watermark.MAX_WATERMARK.getTimestamp()) {
+        if (snapshotAtEnd != null && mark.getTimestamp() == Watermark.MAX_WATERMARK.getTimestamp()) {
             emitFinalRowsOnce();
         }
         super.processWatermark(mark);
@@ -230,8 +229,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
     public void open() throws Exception {
         super.open();
         totals = new ArrayList<>();
-        registered = keyedStates();
-        for (StateDescriptor<?, ?> d : registered) {
+        for (StateDescriptor<?, ?> d : keyedStates()) {
             if (d instanceof MapStateDescriptor<?, ?>) {
                 @SuppressWarnings("unchecked")
                 MapStateDescriptor<Long, BucketTotal> tier = (MapStateDescriptor<Long, BucketTotal>) d;
@@ -242,7 +240,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
                 nextCleanup = getKeyedStateStore().getState(next);
             }
         }
-        timers = getInternalTimerService(CLEANUP_TIMER.timerService(), VoidNamespaceSerializer.INSTANCE, this);
+        timers = getInternalTimerService(CLEANUP_TIMER_SERVICE, VoidNamespaceSerializer.INSTANCE, this);
         deltasApplied = JobMetrics.of(getRuntimeContext().getMetricGroup()).counter(JobMetrics.METRIC_DELTAS);
         pending = new HashMap<>();
         pendingBuckets = 0;

@@ -82,7 +82,7 @@ public final class RowState {
     }
 
     /**
-     * The same states for a bulk load (a bootstrap's bounded job and the writer of its savepoint):
+     * The same states for a bulk load (a bootstrap's bounded job, whose operators' snapshot is its savepoint):
      * TTL as before, but no incremental cleanup. Nothing a bulk load writes expires while it runs,
      * and on the heap backend that cleanup starts a walk over the state's whole table on every
      * access while the table is small or empty, which is most of a bootstrap (27 % of its CPU

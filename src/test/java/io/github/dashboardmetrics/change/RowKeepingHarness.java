@@ -1,11 +1,13 @@
 package io.github.dashboardmetrics.change;
 
+import io.github.dashboardmetrics.state.FinalSnapshot;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.state.api.output.TaggedOperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 
@@ -103,6 +105,18 @@ public final class RowKeepingHarness<IN, OUT> implements AutoCloseable {
         long id = nextSnapshot++;
         harness.prepareSnapshotPreBarrier(id); // as the task does, before the barrier goes out
         return harness.snapshot(id, id);
+    }
+
+    /**
+     * The end of both inputs and the operator's finish(), where an operator made to snapshot itself
+     * at the end ({@link RowKeepingOperator#snapshottingAtEnd}) does so: what it emitted of that.
+     */
+    public List<TaggedOperatorSubtaskState> finish() throws Exception {
+        harness.endInput1();
+        harness.endInput2();
+        harness.getOperator().finish();
+        var out = harness.getSideOutput(FinalSnapshot.SUBTASK_STATES);
+        return out == null ? List.of() : out.stream().map(r -> r.getValue()).toList();
     }
 
     /** Ends the input (Flink calls the operator's finish()) and closes it. */

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.dashboardmetrics.change.RowKeepingHarness.Backend;
 import io.github.dashboardmetrics.rollup.RetentionPolicy;
+import io.github.dashboardmetrics.state.FinalSnapshot;
 import io.github.dashboardmetrics.state.RowState;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,6 +17,7 @@ import java.util.Set;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -291,9 +294,9 @@ class TruncateWalksTest {
      */
     @ParameterizedTest
     @EnumSource(Backend.class)
-    void inABootstrapTheLastWatermarkWalksWhatIsLeftBeforeItGoesOn(Backend backend) throws Exception {
+    void inABootstrapTheLastWatermarkWalksWhatIsLeftBeforeItGoesOn(Backend backend, @TempDir Path savepoint) throws Exception {
         try (var h = new RowKeepingHarness<>(new RowNormaliser(RowState.DEFAULT_DELETED_ROW_HORIZON, RetentionPolicy.DEFAULT,
-                KEYS_PER_SLICE).exportingStateAtEnd(), RowNormaliser::key, backend, null)) {
+                KEYS_PER_SLICE).snapshottingAtEnd(new FinalSnapshot(savepoint.toString())), RowNormaliser::key, backend, null)) {
             fill(h, 1_000);
             h.truncate(RowKind.USAGE, 2_000);
             h.slice();

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.dashboardmetrics.metric.Metric;
 import io.github.dashboardmetrics.metric.MetricDelta;
-import io.github.dashboardmetrics.state.StateExport;
+import io.github.dashboardmetrics.state.FinalSnapshot;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -13,6 +14,7 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BucketRollupTest {
     private static final long NOW = Instant.parse("2026-06-15T12:00:00Z").toEpochMilli();
@@ -150,9 +152,10 @@ class BucketRollupTest {
      * (which no source sends) fails instead of being left out of rows already written.
      */
     @Test
-    void inABootstrapTheFinalRowsLeaveAtTheLastWatermarkOnce() throws Exception {
+    void inABootstrapTheFinalRowsLeaveAtTheLastWatermarkOnce(@TempDir Path savepoint) throws Exception {
         try (var h = new KeyedOneInputStreamOperatorTestHarness<String, MetricDelta, RollupRow>(
-                new BucketRollup(RetentionPolicy.DEFAULT).exportingStateAtEnd(), MetricDelta::rollupKey, Types.STRING)) {
+                new BucketRollup(RetentionPolicy.DEFAULT).snapshottingAtEnd(new FinalSnapshot(savepoint.toString())),
+                MetricDelta::rollupKey, Types.STRING)) {
             h.open();
             h.setProcessingTime(NOW);
             h.processElement(delta(T, 0.1, 1), NOW);
@@ -166,8 +169,7 @@ class BucketRollupTest {
             h.endInput();
             h.getOperator().finish();
             assertThat(h.getSideOutput(BucketRollup.FINAL_ROWS)).hasSize(3);
-            assertThat(h.getSideOutput(StateExport.ENTRIES)).extracting(r -> r.getValue().state)
-                    .contains("totals-hourly", "totals-daily", "totals-monthly", "next-cleanup");
+            assertThat(h.getSideOutput(FinalSnapshot.SUBTASK_STATES)).as("the snapshot, at the end of the input").hasSize(1);
             assertThatThrownBy(() -> h.processElement(delta(T, 0.4, 1), NOW)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("after the end of the input's watermark");
         }
