@@ -46,8 +46,8 @@ public final class BootstrapCommand implements Callable<Integer> {
 
     @Option(names = "--state-backend", defaultValue = "rocksdb", paramLabel = "rocksdb|hashmap",
             description = "Where the bounded job holds the state while it builds it: rocksdb (on local disk, in the "
-                    + "managed memory run gets) or hashmap (on the heap: faster, but the heap must hold all of it, twice "
-                    + "while the savepoint is written). The savepoint restores in run on either backend. "
+                    + "managed memory run gets) or hashmap (on the heap: faster, but the heap "
+                    + "must hold all of it). The savepoint restores in run on either backend. "
                     + "Default: ${DEFAULT-VALUE}.")
     String stateBackend;
 

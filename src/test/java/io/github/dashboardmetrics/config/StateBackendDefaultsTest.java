@@ -26,6 +26,7 @@ class StateBackendDefaultsTest {
         assertThat(conf.toMap()).containsEntry("state.backend.type", "rocksdb")
                 .containsEntry("execution.checkpointing.incremental", "true")
                 .containsEntry("state.backend.rocksdb.use-bloom-filter", "true")
+                .containsEntry("state.backend.rocksdb.memory.partitioned-index-filters", "true")
                 .containsEntry("execution.state-recovery.from-local", "true")
                 .containsEntry("pipeline.max-parallelism", "128")
                 .containsEntry("taskmanager.memory.managed.size", "1g")
