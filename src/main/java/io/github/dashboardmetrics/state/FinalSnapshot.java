@@ -1,5 +1,7 @@
 package io.github.dashboardmetrics.state;
 
+import io.github.dashboardmetrics.wire.SubtaskStateSerializer;
+import io.github.dashboardmetrics.wire.WireType;
 import java.io.Serializable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -26,7 +28,7 @@ public final class FinalSnapshot implements Serializable {
 
     /** Side output of an operator that took its final snapshot: the handle, tagged with its subtask index. */
     public static final OutputTag<TaggedOperatorSubtaskState> SUBTASK_STATES =
-            new OutputTag<>("final-snapshot", new SubtaskStateType());
+            new OutputTag<>("final-snapshot", new WireType<>(TaggedOperatorSubtaskState.class, SubtaskStateSerializer.INSTANCE));
 
     private final String savepointDirectory;
 

@@ -22,6 +22,11 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRangeOffsets;
+import org.apache.flink.runtime.state.KeyGroupsStateHandle;
+import org.apache.flink.runtime.state.memory.ByteStreamStateHandle;
+import org.apache.flink.state.api.output.TaggedOperatorSubtaskState;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,11 +109,25 @@ class WireSerializersTest {
                 .hasMessageContaining("unknown source table code 30");
     }
 
+    /** A bootstrap operator's final snapshot: its subtask and its state handles, equal after the trip. */
+    @Test
+    void aFinalSnapshotTravelsWithItsSubtaskAndHandles() throws IOException {
+        OperatorSubtaskState state = OperatorSubtaskState.builder()
+                .setManagedKeyedState(new KeyGroupsStateHandle(new KeyGroupRangeOffsets(0, 1, new long[] {0, 3}),
+                        new ByteStreamStateHandle("keyed", new byte[] {1, 2, 3, 4, 5, 6})))
+                .build();
+        TaggedOperatorSubtaskState snapshot = new TaggedOperatorSubtaskState(1, state);
+        assertRoundTripAndCopy(SubtaskStateSerializer.INSTANCE, snapshot);
+        TaggedOperatorSubtaskState read = roundTrip(SubtaskStateSerializer.INSTANCE, snapshot);
+        assertThat(read.index).isEqualTo(1);
+        assertThat(read.state).isEqualTo(state);
+    }
+
     @Test
     void theSerializerSnapshotsRestoreTheSameSerializer() throws IOException {
         for (WireSerializer<?> s : List.of(RowChangeSerializer.INSTANCE, SourceRowSerializer.INSTANCE, WeightedRowSerializer.INSTANCE,
                 JoinInputSerializer.INSTANCE, ContributionSerializer.INSTANCE, MetricDeltaSerializer.INSTANCE,
-                ChangeMessageSerializer.INSTANCE)) {
+                ChangeMessageSerializer.INSTANCE, SubtaskStateSerializer.INSTANCE)) {
             TypeSerializerSnapshot<?> snapshot = s.snapshotConfiguration();
             DataOutputSerializer out = new DataOutputSerializer(64);
             TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
