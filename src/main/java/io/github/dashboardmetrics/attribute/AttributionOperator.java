@@ -3,7 +3,6 @@ package io.github.dashboardmetrics.attribute;
 import io.github.dashboardmetrics.metric.MetricDelta;
 import io.github.dashboardmetrics.state.FinalSnapshot;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * {@link Attribution} run as Flink runs any keyed process function ({@code KeyedProcessOperator},
@@ -25,8 +24,7 @@ public final class AttributionOperator extends KeyedProcessOperator<String, Join
     public void finish() throws Exception {
         super.finish();
         if (snapshotAtEnd != null) {
-            output.collect(FinalSnapshot.SUBTASK_STATES, new StreamRecord<>(
-                    snapshotAtEnd.take(this, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())));
+            snapshotAtEnd.take(this, output);
         }
     }
 }

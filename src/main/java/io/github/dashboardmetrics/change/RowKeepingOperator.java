@@ -154,8 +154,7 @@ public abstract class RowKeepingOperator<IN, OUT> extends AbstractStreamOperator
     public void finish() throws Exception {
         walks.walkToEnd();
         if (snapshotAtEnd != null) {
-            output.collect(FinalSnapshot.SUBTASK_STATES, new StreamRecord<>(
-                    snapshotAtEnd.take(this, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())));
+            snapshotAtEnd.take(this, output);
         }
         super.finish();
     }

@@ -168,8 +168,7 @@ public class BucketRollup extends AbstractStreamOperator<RollupRow>
         super.finish();
         if (snapshotAtEnd != null) {
             emitFinalRowsOnce();
-            output.collect(FinalSnapshot.SUBTASK_STATES, new StreamRecord<>(
-                    snapshotAtEnd.take(this, getRuntimeContext().getTaskInfo().getIndexOfThisSubtask())));
+            snapshotAtEnd.take(this, output);
         }
     }
 

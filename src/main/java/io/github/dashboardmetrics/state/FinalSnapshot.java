@@ -9,6 +9,8 @@ import org.apache.flink.core.fs.Path;
 import org.apache.flink.state.api.output.SnapshotUtils;
 import org.apache.flink.state.api.output.TaggedOperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.Output;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -38,12 +40,14 @@ public final class FinalSnapshot implements Serializable {
     }
 
     /**
-     * Snapshots {@code operator} (its subtask {@code subtask}) into the savepoint's directory, as a
-     * savepoint barrier would: {@code prepareSnapshotPreBarrier}, {@code snapshotState}, then
-     * {@code notifyCheckpointComplete}, in the operator's own thread.
+     * Snapshots {@code operator} into the savepoint's directory, as a savepoint barrier would
+     * ({@code prepareSnapshotPreBarrier}, {@code snapshotState}, then {@code notifyCheckpointComplete},
+     * in the operator's own thread), and emits the handle, tagged with its subtask, on
+     * {@link #SUBTASK_STATES} of the operator's {@code output}.
      */
-    public TaggedOperatorSubtaskState take(AbstractStreamOperator<?> operator, int subtask) throws Exception {
-        return SnapshotUtils.snapshot(operator, subtask, System.currentTimeMillis(), true, false, new Configuration(),
-                new Path(savepointDirectory), SavepointFormatType.CANONICAL);
+    public void take(AbstractStreamOperator<?> operator, Output<?> output) throws Exception {
+        int subtask = operator.getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        output.collect(SUBTASK_STATES, new StreamRecord<>(SnapshotUtils.snapshot(operator, subtask, System.currentTimeMillis(),
+                true, false, new Configuration(), new Path(savepointDirectory), SavepointFormatType.CANONICAL)));
     }
 }

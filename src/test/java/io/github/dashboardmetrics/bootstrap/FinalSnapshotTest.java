@@ -20,9 +20,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
-import org.apache.flink.runtime.state.StateBackend;
-import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.output.TaggedOperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -127,17 +124,8 @@ class FinalSnapshotTest {
             Backend backend) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<String, MetricDelta, RollupRow>(operator, MetricDelta::rollupKey,
                 Types.STRING);
-        h.setStateBackend(backend(backend));
+        h.setStateBackend(RowKeepingHarness.stateBackend(backend));
         return h;
-    }
-
-    private static StateBackend backend(Backend backend) {
-        if (backend == Backend.HEAP) {
-            return new HashMapStateBackend();
-        }
-        EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
-        rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
-        return rocksDb;
     }
 
     private static Backend other(Backend backend) {

@@ -6,6 +6,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.contrib.streaming.state.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
 import org.apache.flink.state.api.output.TaggedOperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -27,7 +28,7 @@ public final class RowKeepingHarness<IN, OUT> implements AutoCloseable {
     public RowKeepingHarness(RowKeepingOperator<IN, OUT> operator, KeySelector<IN, String> key, Backend backend,
             OperatorSubtaskState restored) throws Exception {
         harness = new KeyedTwoInputStreamOperatorTestHarness<>(operator, key, null, Types.STRING);
-        harness.setStateBackend(backend == Backend.ROCKSDB ? rocksDb() : new HashMapStateBackend());
+        harness.setStateBackend(stateBackend(backend));
         harness.setup();
         if (restored != null) {
             harness.initializeState(restored);
@@ -36,10 +37,14 @@ public final class RowKeepingHarness<IN, OUT> implements AutoCloseable {
     }
 
     /**
-     * RocksDB with its own memory: the harness's managed memory is a few megabytes, which makes
+     * The state backend of {@code backend} for a harness (also FinalSnapshotTest's). RocksDB with
+     * its own memory: the harness's managed memory is a few megabytes, which makes
      * RocksDB flush a file every few hundred rows.
      */
-    private static EmbeddedRocksDBStateBackend rocksDb() {
+    public static StateBackend stateBackend(Backend backend) {
+        if (backend == Backend.HEAP) {
+            return new HashMapStateBackend();
+        }
         EmbeddedRocksDBStateBackend rocksDb = new EmbeddedRocksDBStateBackend();
         rocksDb.getMemoryConfiguration().setUseManagedMemory(false);
         return rocksDb;
